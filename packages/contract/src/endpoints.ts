@@ -1,0 +1,102 @@
+import { z } from 'zod';
+import { LoginRequest, LoginResponse, RefreshRequest, RegisterRequest, RegisterResponse, TokenPair } from './auth.js';
+import {
+  CreateSessionRequest, ListSessionsQuery, SessionPage, UpdateSessionRequest, WorkspaceSession,
+} from './sessions.js';
+import { ChangePasswordRequest, DeviceList, IdParams, UpdateProfileRequest, User } from './users.js';
+
+/** The prefix every endpoint path lives under. */
+export const API_PREFIX = '/api/v5';
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+/**
+ * One endpoint of the API. The server registers its handler from this, the
+ * OpenAPI document is generated from it, and clients are typed by it.
+ */
+export interface Endpoint<
+  Body extends z.ZodType | undefined = z.ZodType | undefined,
+  Query extends z.ZodType | undefined = z.ZodType | undefined,
+  Params extends z.ZodType | undefined = z.ZodType | undefined,
+  Response extends z.ZodType | undefined = z.ZodType | undefined,
+> {
+  method: HttpMethod;
+  /** Path below API_PREFIX, Fastify style (`/sessions/:id`). */
+  path: string;
+  summary: string;
+  tag: 'system' | 'auth' | 'users' | 'sessions';
+  /** Whether a Bearer access token is required. */
+  auth: boolean;
+  body?: Body;
+  query?: Query;
+  params?: Params;
+  /** Success status; 204 endpoints have no response schema. */
+  status: 200 | 201 | 204;
+  response?: Response;
+}
+
+const endpoint = <const E extends Endpoint>(e: E): E => e;
+
+export const HealthResponse = z.object({ status: z.literal('ok') });
+export const ReadyResponse = z.object({ status: z.literal('ready') });
+
+export const endpoints = {
+  health: endpoint({ method: 'GET', path: '/health', tag: 'system', auth: false, status: 200, response: HealthResponse,
+    summary: 'Liveness: the process serves HTTP (no database access)' }),
+  ready: endpoint({ method: 'GET', path: '/ready', tag: 'system', auth: false, status: 200, response: ReadyResponse,
+    summary: 'Readiness: the database answers a query (503 otherwise)' }),
+
+  register: endpoint({ method: 'POST', path: '/auth/register', tag: 'auth', auth: false, status: 201,
+    body: RegisterRequest, response: RegisterResponse,
+    summary: 'Create a user with a private tenant and sign in' }),
+  login: endpoint({ method: 'POST', path: '/auth/login', tag: 'auth', auth: false, status: 200,
+    body: LoginRequest, response: LoginResponse, summary: 'Sign in with email and password' }),
+  refresh: endpoint({ method: 'POST', path: '/auth/refresh', tag: 'auth', auth: false, status: 200,
+    body: RefreshRequest, response: TokenPair,
+    summary: 'Rotate the refresh token; a reused token revokes its whole session' }),
+  logout: endpoint({ method: 'POST', path: '/auth/logout', tag: 'auth', auth: true, status: 204,
+    summary: 'End this auth session' }),
+  logoutAll: endpoint({ method: 'POST', path: '/auth/logout-all', tag: 'auth', auth: true, status: 204,
+    summary: 'End every auth session of the user' }),
+
+  getMe: endpoint({ method: 'GET', path: '/users/me', tag: 'users', auth: true, status: 200, response: User,
+    summary: 'The signed-in user' }),
+  updateProfile: endpoint({ method: 'PUT', path: '/users/me/profile', tag: 'users', auth: true, status: 200,
+    body: UpdateProfileRequest, response: User, summary: 'Update profile and billing fields' }),
+  changePassword: endpoint({ method: 'PUT', path: '/users/me/password', tag: 'users', auth: true, status: 204,
+    body: ChangePasswordRequest, summary: 'Change password; every other auth session ends' }),
+  listDevices: endpoint({ method: 'GET', path: '/users/me/sessions', tag: 'users', auth: true, status: 200,
+    response: DeviceList, summary: 'Active auth sessions (devices) of the user' }),
+  revokeDevice: endpoint({ method: 'DELETE', path: '/users/me/sessions/:id', tag: 'users', auth: true, status: 204,
+    params: IdParams, summary: 'Sign out one device' }),
+
+  createSession: endpoint({ method: 'POST', path: '/sessions', tag: 'sessions', auth: true, status: 201,
+    body: CreateSessionRequest, response: WorkspaceSession, summary: 'Create a workspace session' }),
+  listSessions: endpoint({ method: 'GET', path: '/sessions', tag: 'sessions', auth: true, status: 200,
+    query: ListSessionsQuery, response: SessionPage, summary: "The tenant's workspace sessions, newest first" }),
+  getSession: endpoint({ method: 'GET', path: '/sessions/:id', tag: 'sessions', auth: true, status: 200,
+    params: IdParams, response: WorkspaceSession, summary: 'One workspace session' }),
+  updateSession: endpoint({ method: 'PATCH', path: '/sessions/:id', tag: 'sessions', auth: true, status: 200,
+    params: IdParams, body: UpdateSessionRequest, response: WorkspaceSession,
+    summary: 'Rename a session or save its IDE state' }),
+  deleteSession: endpoint({ method: 'DELETE', path: '/sessions/:id', tag: 'sessions', auth: true, status: 204,
+    params: IdParams, summary: 'Delete a workspace session' }),
+} as const;
+
+export type Endpoints = typeof endpoints;
+export type EndpointName = keyof Endpoints;
+
+type Part = 'body' | 'query' | 'params' | 'response';
+/** The parsed (output) type of one part of an endpoint; `undefined` when the endpoint has none. */
+export type OutputOf<E, K extends Part> = E extends { [P in K]: infer S extends z.ZodType } ? z.output<S> : undefined;
+/** The accepted (input) type of one part of an endpoint; `undefined` when the endpoint has none. */
+export type InputOf<E, K extends Part> = E extends { [P in K]: infer S extends z.ZodType } ? z.input<S> : undefined;
+
+/** What a client sends to endpoint `N`. */
+export interface RequestOf<N extends EndpointName> {
+  body: InputOf<Endpoints[N], 'body'>;
+  query: InputOf<Endpoints[N], 'query'>;
+  params: InputOf<Endpoints[N], 'params'>;
+}
+/** What endpoint `N` answers on success (`undefined` for 204). */
+export type ResponseOf<N extends EndpointName> = OutputOf<Endpoints[N], 'response'>;

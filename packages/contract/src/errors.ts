@@ -1,0 +1,51 @@
+import { z } from 'zod';
+
+/**
+ * Stable, snake_case error codes. Clients branch on these; never rename one.
+ * Each code has exactly one HTTP status.
+ */
+export const ErrorCodes = {
+  validation_failed: 400,
+  invalid_json: 400,
+  bad_request: 400,
+  missing_token: 401,
+  invalid_token: 401,
+  token_expired: 401,
+  session_revoked: 401,
+  invalid_credentials: 401,
+  refresh_token_reused: 401,
+  invalid_current_password: 403,
+  account_disabled: 403,
+  not_found: 404,
+  route_not_found: 404,
+  method_not_allowed: 405,
+  email_taken: 409,
+  conflict: 409,
+  precondition_failed: 412,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  rate_limited: 429,
+  internal_error: 500,
+  service_unavailable: 503,
+} as const;
+
+export type ErrorCode = keyof typeof ErrorCodes;
+
+/** One field problem in a `validation_failed` error: `path` is dotted (`address.city`). */
+export const FieldIssue = z.object({
+  path: z.string().describe('Dotted path of the offending field; empty for the body itself'),
+  message: z.string(),
+  code: z.string().describe('Machine-readable reason, e.g. too_small, invalid_format'),
+});
+export type FieldIssue = z.infer<typeof FieldIssue>;
+
+/** The body of every error response. */
+export const ErrorBody = z.object({
+  error: z.object({
+    code: z.string().describe('Stable snake_case code from ErrorCodes'),
+    message: z.string().describe('Human-readable, safe to show'),
+    requestId: z.string(),
+    details: z.unknown().optional(),
+  }),
+});
+export type ErrorBody = z.infer<typeof ErrorBody>;

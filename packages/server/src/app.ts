@@ -1,0 +1,46 @@
+import { randomUUID } from 'node:crypto';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { API_PREFIX } from '@coditect/contract';
+import type { Deps } from './deps.js';
+import { installErrorHandling } from './http/error-handler.js';
+import { authRoutes } from './routes/auth.js';
+import { sessionRoutes } from './routes/sessions.js';
+import { systemRoutes } from './routes/system.js';
+import { userRoutes } from './routes/users.js';
+
+/** 1 MiB: larger JSON bodies answer 413 `payload_too_large`. */
+export const BODY_LIMIT = 1024 * 1024;
+
+/** Builds the HTTP application over already-open dependencies (no listening). */
+export async function buildApp(deps: Deps): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: deps.log,
+    disableRequestLogging: true,
+    bodyLimit: BODY_LIMIT,
+    // A number means "trust that many hops"; Fastify accepts it though its types do not say so.
+    trustProxy: deps.config.trustProxy as boolean | string[],
+    genReqId: () => randomUUID(),
+    routerOptions: { maxParamLength: 200 },
+  }) as unknown as FastifyInstance;
+
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+    if (request.url.startsWith(API_PREFIX)) {
+      reply.header('cache-control', 'no-store');
+      reply.header('x-content-type-options', 'nosniff');
+    }
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    request.log.info({ method: request.method, url: request.routeOptions.url ?? request.url.split('?')[0],
+      status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
+  });
+
+  // JSON only: anything else answers 415 instead of reaching a handler as a string.
+  app.removeContentTypeParser('text/plain');
+  installErrorHandling(app);
+  await systemRoutes(app, deps);
+  await authRoutes(app, deps);
+  await userRoutes(app, deps);
+  await sessionRoutes(app, deps);
+  return app;
+}

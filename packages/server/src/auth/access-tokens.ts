@@ -1,0 +1,59 @@
+import { errors, jwtVerify, SignJWT } from 'jose';
+import { AppError } from '../http/app-error.js';
+
+/** What an access token says about its bearer. */
+export interface AccessClaims {
+  userId: string;
+  tenantId: string;
+  sessionId: string;
+}
+
+export interface AccessTokenOptions {
+  secret: Uint8Array;
+  issuer: string;
+  audience: string;
+  ttlSeconds: number;
+}
+
+const ALGORITHM = 'HS256';
+
+/** Issues and verifies access JWTs; verification pins algorithm, issuer, audience and type. */
+export class AccessTokens {
+  constructor(private readonly options: AccessTokenOptions) {}
+
+  get ttlSeconds(): number {
+    return this.options.ttlSeconds;
+  }
+
+  sign(claims: AccessClaims): Promise<string> {
+    const { secret, issuer, audience, ttlSeconds } = this.options;
+    return new SignJWT({ tid: claims.tenantId, sid: claims.sessionId, typ: 'access' })
+      .setProtectedHeader({ alg: ALGORITHM, typ: 'JWT' })
+      .setSubject(claims.userId)
+      .setIssuer(issuer)
+      .setAudience(audience)
+      .setIssuedAt()
+      .setExpirationTime(`${ttlSeconds}s`)
+      .sign(secret);
+  }
+
+  async verify(token: string): Promise<AccessClaims> {
+    try {
+      const { payload } = await jwtVerify(token, this.options.secret, {
+        algorithms: [ALGORITHM],
+        issuer: this.options.issuer,
+        audience: this.options.audience,
+        requiredClaims: ['sub', 'iat', 'exp'],
+      });
+      const { sub, tid, sid, typ } = payload;
+      if (typ !== 'access' || typeof sub !== 'string' || typeof tid !== 'string' || typeof sid !== 'string') {
+        throw new AppError('invalid_token', 'Invalid access token');
+      }
+      return { userId: sub, tenantId: tid, sessionId: sid };
+    } catch (err) {
+      if (err instanceof AppError) throw err;
+      if (err instanceof errors.JWTExpired) throw new AppError('token_expired', 'Access token expired', { cause: err });
+      throw new AppError('invalid_token', 'Invalid access token', { cause: err });
+    }
+  }
+}

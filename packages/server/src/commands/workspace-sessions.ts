@@ -1,0 +1,84 @@
+import { randomUUID } from 'node:crypto';
+import type {
+  CreateSessionRequest, ListSessionsQuery, SessionPage, UpdateSessionRequest, WorkspaceSession,
+} from '@coditect/contract';
+import type { Deps } from '../deps.js';
+import { AppError, notFound } from '../http/app-error.js';
+import type { AuthContext } from '../http/authenticate.js';
+import { presentWorkspaceSession } from '../presenters/workspace-session.js';
+import { json } from '../store/database.js';
+import {
+  deleteWorkspaceSession, findWorkspaceSession, insertWorkspaceSession, listWorkspaceSessions,
+  updateWorkspaceSession, type SessionCursor, type WorkspaceSessionChanges,
+} from '../store/repositories/workspace-sessions.js';
+
+/** Workspace sessions belong to the tenant; another tenant's id answers 404, never 403. */
+
+export async function createWorkspaceSession(deps: Deps, auth: AuthContext, input: CreateSessionRequest): Promise<WorkspaceSession> {
+  const at = deps.now().toISOString();
+  const row = {
+    tenant_id: auth.tenantId,
+    id: randomUUID(),
+    user_id: auth.userId,
+    name: input.name,
+    active_files: json(input.activeFiles ?? []),
+    state: json({}),
+    parent_session_id: null,
+    created_at: at,
+    updated_at: at,
+    last_opened_at: null,
+  };
+  await deps.store.tenant(auth.tenantId, (tx) => insertWorkspaceSession(tx, row));
+  return presentWorkspaceSession(row);
+}
+
+export async function getWorkspaceSession(deps: Deps, auth: AuthContext, id: string): Promise<WorkspaceSession> {
+  const row = await deps.store.tenant(auth.tenantId, (tx) => findWorkspaceSession(tx, auth.tenantId, id));
+  if (!row) throw notFound('Session');
+  return presentWorkspaceSession(row);
+}
+
+const encodeCursor = (c: SessionCursor) => Buffer.from(JSON.stringify([c.createdAt, c.id])).toString('base64url');
+
+function decodeCursor(cursor: string): SessionCursor {
+  try {
+    const [createdAt, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown[];
+    if (typeof createdAt === 'string' && typeof id === 'string') return { createdAt, id };
+  } catch {
+    // fall through
+  }
+  throw new AppError('validation_failed', 'Invalid cursor', {
+    details: [{ path: 'cursor', message: 'Not a cursor returned by this endpoint', code: 'invalid_cursor' }],
+  });
+}
+
+export async function listSessions(deps: Deps, auth: AuthContext, query: ListSessionsQuery): Promise<SessionPage> {
+  const after = query.cursor ? decodeCursor(query.cursor) : undefined;
+  // One extra row tells whether another page exists.
+  const rows = await deps.store.tenant(auth.tenantId, (tx) =>
+    listWorkspaceSessions(tx, auth.tenantId, query.limit + 1, after));
+  const page = rows.slice(0, query.limit);
+  const last = page.at(-1);
+  return {
+    items: page.map(presentWorkspaceSession),
+    nextCursor: rows.length > query.limit && last ? encodeCursor({ createdAt: last.created_at, id: last.id }) : null,
+  };
+}
+
+export async function updateSession(deps: Deps, auth: AuthContext, id: string, input: UpdateSessionRequest): Promise<WorkspaceSession> {
+  const changes: WorkspaceSessionChanges = { updated_at: deps.now().toISOString() };
+  if (input.name !== undefined) changes.name = input.name;
+  if (input.activeFiles !== undefined) changes.active_files = json(input.activeFiles);
+  if (input.state !== undefined) changes.state = json(input.state);
+  const row = await deps.store.tenant(auth.tenantId, async (tx) => {
+    if (!(await updateWorkspaceSession(tx, auth.tenantId, id, changes))) return undefined;
+    return findWorkspaceSession(tx, auth.tenantId, id);
+  });
+  if (!row) throw notFound('Session');
+  return presentWorkspaceSession(row);
+}
+
+export async function removeSession(deps: Deps, auth: AuthContext, id: string): Promise<void> {
+  const deleted = await deps.store.tenant(auth.tenantId, (tx) => deleteWorkspaceSession(tx, auth.tenantId, id));
+  if (!deleted) throw notFound('Session');
+}

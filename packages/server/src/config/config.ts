@@ -1,0 +1,112 @@
+import path from 'node:path';
+import { z } from 'zod';
+
+/** `N/Ws` rate-limit spec, e.g. `10/60s`: at most N requests per window. */
+const RateSpec = z
+  .string()
+  .regex(/^\d+\/\d+s$/, 'expected N/Ws, e.g. 10/60s')
+  .transform((s) => {
+    const [count, seconds] = s.slice(0, -1).split('/').map(Number) as [number, number];
+    return { max: count, windowMs: seconds * 1000 };
+  });
+
+const Bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+
+/** Every environment variable Coditect reads. Nothing else touches process.env. */
+const EnvSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  CODITECT_DATA_DIR: z.string().min(1).default('./data'),
+  /** `sqlite:/path/file.db` or a bare path, or `postgres://…`. Default: SQLite in the data dir. */
+  CODITECT_DATABASE_URL: z.string().min(1).optional(),
+  /** HS256 signing secret (≥ 32 bytes). Generated into the data dir when absent outside production. */
+  CODITECT_JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  CODITECT_JWT_ISSUER: z.string().min(1).default('coditect'),
+  CODITECT_JWT_AUDIENCE: z.string().min(1).default('coditect-api'),
+  CODITECT_ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(1).max(86_400).default(900),
+  CODITECT_REFRESH_TOKEN_TTL_DAYS: z.coerce.number().int().min(1).max(365).default(30),
+  /** Per-IP limits. */
+  CODITECT_RATE_LIMIT_LOGIN_IP: RateSpec.default({ max: 30, windowMs: 60_000 }),
+  CODITECT_RATE_LIMIT_REGISTER_IP: RateSpec.default({ max: 10, windowMs: 60_000 }),
+  CODITECT_RATE_LIMIT_REFRESH_IP: RateSpec.default({ max: 60, windowMs: 60_000 }),
+  /** Per-account limit on login attempts (by email). */
+  CODITECT_RATE_LIMIT_LOGIN_ACCOUNT: RateSpec.default({ max: 10, windowMs: 300_000 }),
+  /** Fastify trustProxy: `false`, `true`, a hop count, or a comma-separated list of addresses/CIDRs. */
+  CODITECT_TRUST_PROXY: z.string().default('false'),
+  CODITECT_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  CODITECT_DB_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  /** Serve the web app's built files from this directory at `/` (optional). */
+  CODITECT_WEB_DIR: z.string().optional(),
+  CODITECT_DOCS: Bool.default(true),
+});
+
+export type RateLimit = { max: number; windowMs: number };
+
+export interface Config {
+  env: 'development' | 'production' | 'test';
+  port: number;
+  host: string;
+  dataDir: string;
+  database: { kind: 'sqlite'; file: string } | { kind: 'postgres'; url: string; poolSize: number };
+  jwt: { secret: string | undefined; issuer: string; audience: string; accessTtlSeconds: number };
+  refreshTtlMs: number;
+  rateLimits: { loginIp: RateLimit; registerIp: RateLimit; refreshIp: RateLimit; loginAccount: RateLimit };
+  trustProxy: boolean | number | string[];
+  logLevel: string;
+  webDir: string | undefined;
+  docs: boolean;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+}
+
+function parseTrustProxy(v: string): Config['trustProxy'] {
+  if (v === 'false' || v === '') return false;
+  if (v === 'true') return true;
+  if (/^\d+$/.test(v)) return Number(v);
+  return v.split(',').map((s) => s.trim()).filter(Boolean);
+}
+
+function parseDatabase(url: string | undefined, dataDir: string, poolSize: number): Config['database'] {
+  if (!url) return { kind: 'sqlite', file: path.join(dataDir, 'coditect.db') };
+  if (/^postgres(ql)?:\/\//.test(url)) return { kind: 'postgres', url, poolSize };
+  const file = url.replace(/^sqlite:(\/\/)?/, '');
+  return { kind: 'sqlite', file: file === ':memory:' ? file : path.resolve(file) };
+}
+
+/** Parses the environment once; lists every problem at once; returns a frozen config. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
+  }
+  const e = parsed.data;
+  if (e.NODE_ENV === 'production' && !e.CODITECT_JWT_SECRET) {
+    throw new ConfigError(['CODITECT_JWT_SECRET: required when NODE_ENV=production']);
+  }
+  const dataDir = path.resolve(e.CODITECT_DATA_DIR);
+  return Object.freeze({
+    env: e.NODE_ENV,
+    port: e.PORT,
+    host: e.HOST,
+    dataDir,
+    database: parseDatabase(e.CODITECT_DATABASE_URL, dataDir, e.CODITECT_DB_POOL_SIZE),
+    jwt: { secret: e.CODITECT_JWT_SECRET, issuer: e.CODITECT_JWT_ISSUER, audience: e.CODITECT_JWT_AUDIENCE,
+      accessTtlSeconds: e.CODITECT_ACCESS_TOKEN_TTL_SECONDS },
+    refreshTtlMs: e.CODITECT_REFRESH_TOKEN_TTL_DAYS * 86_400_000,
+    rateLimits: {
+      loginIp: e.CODITECT_RATE_LIMIT_LOGIN_IP,
+      registerIp: e.CODITECT_RATE_LIMIT_REGISTER_IP,
+      refreshIp: e.CODITECT_RATE_LIMIT_REFRESH_IP,
+      loginAccount: e.CODITECT_RATE_LIMIT_LOGIN_ACCOUNT,
+    },
+    trustProxy: parseTrustProxy(e.CODITECT_TRUST_PROXY),
+    logLevel: e.CODITECT_LOG_LEVEL,
+    webDir: e.CODITECT_WEB_DIR ? path.resolve(e.CODITECT_WEB_DIR) : undefined,
+    docs: e.CODITECT_DOCS,
+  });
+}

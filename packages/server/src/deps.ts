@@ -1,0 +1,22 @@
+import type { Logger } from 'pino';
+import type { AccessTokens } from './auth/access-tokens.js';
+import type { RateLimiter } from './auth/rate-limiter.js';
+import type { Config } from './config/config.js';
+import type { Store } from './store/database.js';
+
+/** Everything commands need, built once in `main` (or a test) and passed down. */
+export interface Deps {
+  config: Config;
+  store: Store;
+  tokens: AccessTokens;
+  limiter: RateLimiter;
+  log: Logger;
+  /** Current time; injectable so tests can move it. */
+  now: () => Date;
+}
+
+/** Who is calling, as far as the HTTP layer knows. */
+export interface ClientInfo {
+  ip: string;
+  userAgent: string | null;
+}

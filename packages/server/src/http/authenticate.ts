@@ -1,0 +1,40 @@
+import type { FastifyRequest } from 'fastify';
+import type { Deps } from '../deps.js';
+import { readBool } from '../store/database.js';
+import { findAuthSession, touchAuthSession } from '../store/repositories/auth-sessions.js';
+import { AppError } from './app-error.js';
+
+/** The verified caller of an authenticated request. */
+export interface AuthContext {
+  userId: string;
+  tenantId: string;
+  sessionId: string;
+}
+
+/** last_used_at is refreshed at most this often, so reads do not all become writes. */
+const TOUCH_INTERVAL_MS = 60_000;
+
+/**
+ * Verifies the Bearer access token, then checks its auth session row so that
+ * logout, password change and refresh-token reuse take effect immediately.
+ */
+export async function authenticate(deps: Deps, request: FastifyRequest): Promise<AuthContext> {
+  const header = request.headers.authorization;
+  if (!header) throw new AppError('missing_token', 'Authorization header with a Bearer token is required');
+  const match = /^Bearer ([A-Za-z0-9._~+/=-]+)$/i.exec(header);
+  if (!match) throw new AppError('invalid_token', 'Malformed Authorization header');
+  const claims = await deps.tokens.verify(match[1]!);
+
+  const now = deps.now();
+  const session = await deps.store.tenant(claims.tenantId, async (tx) => {
+    const row = await findAuthSession(tx, claims.tenantId, claims.sessionId);
+    if (row && readBool(row.is_active) && now.getTime() - Date.parse(row.last_used_at) > TOUCH_INTERVAL_MS) {
+      await touchAuthSession(tx, claims.tenantId, row.id, now.toISOString());
+    }
+    return row;
+  });
+  if (!session || session.user_id !== claims.userId) throw new AppError('invalid_token', 'Unknown session');
+  if (!readBool(session.is_active)) throw new AppError('session_revoked', 'This session has ended; sign in again');
+  if (session.expires_at <= now.toISOString()) throw new AppError('token_expired', 'Session expired; sign in again');
+  return claims;
+}

@@ -1,0 +1,57 @@
+import pino from 'pino';
+import { AccessTokens } from './auth/access-tokens.js';
+import { RateLimiter } from './auth/rate-limiter.js';
+import { resolveSigningSecret } from './auth/signing-secret.js';
+import { buildApp } from './app.js';
+import type { Config } from './config/config.js';
+import type { Deps } from './deps.js';
+import { Store } from './store/database.js';
+import { migrateToLatest } from './store/migrations/index.js';
+
+/** A started server and the one way to stop it. */
+export interface RunningServer {
+  url: string;
+  deps: Deps;
+  close(): Promise<void>;
+}
+
+/**
+ * Opens storage, migrates, listens. Owns everything it opens and closes it in
+ * reverse order on `close()` (in-flight requests finish first).
+ */
+export async function startServer(config: Config, overrides: Partial<Deps> = {}): Promise<RunningServer> {
+  const log = overrides.log ?? pino({ level: config.logLevel, redact: ['req.headers.authorization', '*.password', '*.apiKey'] });
+  const store = Store.open(config.database);
+  try {
+    const applied = await migrateToLatest(store.db, store.dialect);
+    if (applied.length) log.info({ applied }, 'migrations applied');
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+  const deps: Deps = {
+    config,
+    store,
+    log,
+    tokens: new AccessTokens({
+      secret: resolveSigningSecret(config.jwt.secret, config.dataDir),
+      issuer: config.jwt.issuer,
+      audience: config.jwt.audience,
+      ttlSeconds: config.jwt.accessTtlSeconds,
+    }),
+    limiter: new RateLimiter(),
+    now: () => new Date(),
+    ...overrides,
+  };
+  const app = await buildApp(deps);
+  const address = await app.listen({ port: config.port, host: config.host });
+  return {
+    url: address,
+    deps,
+    async close() {
+      await app.close();
+      deps.limiter.close();
+      await store.close();
+    },
+  };
+}
