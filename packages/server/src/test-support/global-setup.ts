@@ -1,5 +1,5 @@
 import type { TestProject } from 'vitest/node';
-import { findPostgresBin, startPostgresCluster, type PostgresCluster } from './postgres-cluster.js';
+import { findPostgresBin, startPostgresCluster, type PostgresCluster } from '../devtools/postgres-cluster.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {

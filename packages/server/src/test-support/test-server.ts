@@ -9,7 +9,7 @@ import { loadConfig } from '../config/config.js';
 import type { Deps } from '../deps.js';
 import { startServer, type RunningServer } from '../server.js';
 import { TestClient } from './http-client.js';
-import { APP_ROLE } from './postgres-cluster.js';
+import { APP_ROLE } from '../devtools/postgres-cluster.js';
 
 export type Engine = 'sqlite' | 'postgres';
 
