@@ -24,6 +24,8 @@ export class Store {
   private constructor(
     readonly db: Kysely<Database>,
     readonly dialect: Dialect,
+    /** The PostgreSQL pool, for metrics; undefined on SQLite. */
+    readonly pool?: pg.Pool,
   ) {}
 
   static open(database: Config['database']): Store {
@@ -31,7 +33,7 @@ export class Store {
       const pool = new pg.Pool({ connectionString: database.url, max: database.poolSize });
       // An idle client's error (e.g. the server restarting) must not crash the process.
       pool.on('error', () => {});
-      return new Store(new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), 'postgres');
+      return new Store(new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), 'postgres', pool);
     }
     if (database.file !== ':memory:') fs.mkdirSync(path.dirname(database.file), { recursive: true });
     const conn = new SQLite(database.file, { timeout: 5000 });
