@@ -17,8 +17,15 @@ export interface AccessTokenOptions {
 
 const ALGORITHM = 'HS256';
 
+/** Verified tokens kept so a client's repeated requests skip the HMAC; bounded, cleared when full. */
+const CACHE_LIMIT = 10_000;
+
 /** Issues and verifies access JWTs; verification pins algorithm, issuer, audience and type. */
 export class AccessTokens {
+  // A token's signature and claims never change, so a verified one can be remembered
+  // until it expires. Revocation is not affected: every request still checks its session row.
+  private readonly verified = new Map<string, { claims: AccessClaims; expiresAtMs: number }>();
+
   constructor(private readonly options: AccessTokenOptions) {}
 
   get ttlSeconds(): number {
@@ -38,6 +45,19 @@ export class AccessTokens {
   }
 
   async verify(token: string): Promise<AccessClaims> {
+    const hit = this.verified.get(token);
+    if (hit) {
+      if (hit.expiresAtMs > Date.now()) return hit.claims;
+      this.verified.delete(token);
+      throw new AppError('token_expired', 'Access token expired');
+    }
+    const { claims, expiresAtMs } = await this.verifySignature(token);
+    if (this.verified.size >= CACHE_LIMIT) this.verified.clear();
+    this.verified.set(token, { claims, expiresAtMs });
+    return claims;
+  }
+
+  private async verifySignature(token: string): Promise<{ claims: AccessClaims; expiresAtMs: number }> {
     try {
       const { payload } = await jwtVerify(token, this.options.secret, {
         algorithms: [ALGORITHM],
@@ -45,11 +65,11 @@ export class AccessTokens {
         audience: this.options.audience,
         requiredClaims: ['sub', 'iat', 'exp'],
       });
-      const { sub, tid, sid, typ } = payload;
+      const { sub, tid, sid, typ, exp } = payload;
       if (typ !== 'access' || typeof sub !== 'string' || typeof tid !== 'string' || typeof sid !== 'string') {
         throw new AppError('invalid_token', 'Invalid access token');
       }
-      return { userId: sub, tenantId: tid, sessionId: sid };
+      return { claims: { userId: sub, tenantId: tid, sessionId: sid }, expiresAtMs: exp! * 1000 };
     } catch (err) {
       if (err instanceof AppError) throw err;
       if (err instanceof errors.JWTExpired) throw new AppError('token_expired', 'Access token expired', { cause: err });

@@ -14,7 +14,7 @@ import { findUser, updateUser, type UserChanges } from '../store/repositories/us
 /** The signed-in user's own account: profile, password, devices, sign-out. */
 
 export async function getCurrentUser(deps: Deps, auth: AuthContext): Promise<User> {
-  const row = await deps.store.tenant(auth.tenantId, (tx) => findUser(tx, auth.tenantId, auth.userId));
+  const row = await deps.store.read(auth.tenantId, (db) => findUser(db, auth.tenantId, auth.userId));
   if (!row) throw notFound('User');
   return presentUser(row);
 }
@@ -71,8 +71,8 @@ export async function signOutEverywhere(deps: Deps, auth: AuthContext): Promise<
 }
 
 export async function listDevices(deps: Deps, auth: AuthContext): Promise<Device[]> {
-  const rows = await deps.store.tenant(auth.tenantId, (tx) =>
-    listActiveAuthSessions(tx, auth.tenantId, auth.userId, deps.now().toISOString()));
+  const rows = await deps.store.read(auth.tenantId, (db) =>
+    listActiveAuthSessions(db, auth.tenantId, auth.userId, deps.now().toISOString()));
   return rows.map((r) => presentDevice(r, auth.sessionId));
 }
 

@@ -33,7 +33,7 @@ export async function createWorkspaceSession(deps: Deps, auth: AuthContext, inpu
 }
 
 export async function getWorkspaceSession(deps: Deps, auth: AuthContext, id: string): Promise<WorkspaceSession> {
-  const row = await deps.store.tenant(auth.tenantId, (tx) => findWorkspaceSession(tx, auth.tenantId, id));
+  const row = await deps.store.read(auth.tenantId, (db) => findWorkspaceSession(db, auth.tenantId, id));
   if (!row) throw notFound('Session');
   return presentWorkspaceSession(row);
 }
@@ -55,8 +55,8 @@ function decodeCursor(cursor: string): SessionCursor {
 export async function listSessions(deps: Deps, auth: AuthContext, query: ListSessionsQuery): Promise<SessionPage> {
   const after = query.cursor ? decodeCursor(query.cursor) : undefined;
   // One extra row tells whether another page exists.
-  const rows = await deps.store.tenant(auth.tenantId, (tx) =>
-    listWorkspaceSessions(tx, auth.tenantId, query.limit + 1, after));
+  const rows = await deps.store.read(auth.tenantId, (db) =>
+    listWorkspaceSessions(db, auth.tenantId, query.limit + 1, after));
   const page = rows.slice(0, query.limit);
   const last = page.at(-1);
   return {

@@ -26,15 +26,12 @@ export async function authenticate(deps: Deps, request: FastifyRequest): Promise
   const claims = await deps.tokens.verify(match[1]!);
 
   const now = deps.now();
-  const session = await deps.store.tenant(claims.tenantId, async (tx) => {
-    const row = await findAuthSession(tx, claims.tenantId, claims.sessionId);
-    if (row && readBool(row.is_active) && now.getTime() - Date.parse(row.last_used_at) > TOUCH_INTERVAL_MS) {
-      await touchAuthSession(tx, claims.tenantId, row.id, now.toISOString());
-    }
-    return row;
-  });
+  const session = await deps.store.read(claims.tenantId, (db) => findAuthSession(db, claims.tenantId, claims.sessionId));
   if (!session || session.user_id !== claims.userId) throw new AppError('invalid_token', 'Unknown session');
   if (!readBool(session.is_active)) throw new AppError('session_revoked', 'This session has ended; sign in again');
   if (session.expires_at <= now.toISOString()) throw new AppError('token_expired', 'Session expired; sign in again');
+  if (now.getTime() - Date.parse(session.last_used_at) > TOUCH_INTERVAL_MS) {
+    await deps.store.tenant(claims.tenantId, (tx) => touchAuthSession(tx, claims.tenantId, session.id, now.toISOString()));
+  }
   return claims;
 }

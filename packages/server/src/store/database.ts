@@ -67,6 +67,15 @@ export class Store {
     });
   }
 
+  /**
+   * For one-statement reads: on SQLite a single statement is atomic by itself,
+   * so the BEGIN/COMMIT pair is skipped; PostgreSQL still needs the transaction
+   * that carries the row-level-security context.
+   */
+  read<T>(tenantId: string, fn: (db: Tx) => Promise<T>): Promise<T> {
+    return this.dialect === 'sqlite' ? fn(this.db) : this.tenant(tenantId, fn);
+  }
+
   /** Runs `fn` in a transaction allowed to cross tenants (sign-in lookup, registration). */
   system<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
     if (this.dialect === 'sqlite') return this.db.transaction().execute(fn);
