@@ -41,7 +41,7 @@ export class Store {
     // NORMAL in WAL mode survives a process crash (only a power loss can drop the last commits).
     conn.pragma('synchronous = NORMAL');
     conn.pragma('foreign_keys = ON');
-    return new Store(new Kysely<Database>({ dialect: new SqliteDialect({ database: conn }) }), 'sqlite');
+    return new Store(new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(conn) }) }), 'sqlite');
   }
 
   /** Runs `fn` in a transaction scoped to one tenant. */
@@ -90,6 +90,26 @@ export class Store {
   async close(): Promise<void> {
     await this.db.destroy();
   }
+}
+
+/**
+ * Kysely prepares every query anew; our queries are parameterised, so a small
+ * cache of prepared statements by SQL text removes that cost from every request.
+ */
+function withStatementCache(conn: SQLite.Database, limit = 500) {
+  const cache = new Map<string, SQLite.Statement>();
+  return {
+    close: () => conn.close(),
+    prepare(text: string) {
+      let stmt = cache.get(text);
+      if (!stmt) {
+        stmt = conn.prepare(text);
+        if (cache.size >= limit) cache.clear();
+        cache.set(text, stmt);
+      }
+      return stmt;
+    },
+  };
 }
 
 /** Booleans are stored as 0/1 on SQLite and boolean on PostgreSQL; write numbers to both. */
