@@ -34,7 +34,7 @@ export async function aggregateUsage(
   const key = by === 'day'
     ? (dialect === 'postgres' ? sql<string>`to_char(created_at at time zone 'UTC', 'YYYY-MM-DD')` : sql<string>`substr(created_at, 1, 10)`)
     : by === 'model' ? sql<string>`model` : by === 'user' ? sql<string>`user_id` : sql<string>`'all'`;
-  const rows = await tx.selectFrom('llm_usage')
+  let q = tx.selectFrom('llm_usage')
     .select([
       key.as('key'),
       sql<number | string>`count(*)`.as('requests'),
@@ -44,9 +44,10 @@ export async function aggregateUsage(
       sql<number | string>`coalesce(sum(cost_usd), 0)`.as('cost_usd'),
       sql<number | string | null>`avg(latency_ms)`.as('avg_latency'),
     ])
-    .where('tenant_id', '=', tenantId).where('created_at', '>=', from).where('created_at', '<', to)
-    .groupBy(key).orderBy(key)
-    .execute();
+    .where('tenant_id', '=', tenantId).where('created_at', '>=', from).where('created_at', '<', to);
+  // PostgreSQL rejects grouping by a constant: the grand total is simply ungrouped.
+  if (by !== 'all') q = q.groupBy(key).orderBy(key);
+  const rows = (await q.execute()).filter((r) => Number(r.requests) > 0);
   return rows.map((r) => ({
     key: String(r.key),
     requests: Number(r.requests),
