@@ -79,8 +79,8 @@ function load(url, headers = {}) {
   return new Promise((resolve, reject) => {
     autocannon({ url, connections: CONNECTIONS, duration: DURATION, headers }, (err, r) => {
       if (err) return reject(err);
-      if (r.non2xx > 0 || r.errors > 0) return reject(new Error(`${url}: ${r.non2xx} non-2xx, ${r.errors} errors`));
-      resolve({ rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, total: r.requests.total });
+      if (r.non2xx > 0) return reject(new Error(`${url}: ${r.non2xx} non-2xx responses`));
+      resolve({ rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, total: r.requests.total, errors: r.errors + r.timeouts });
     });
   });
 }
@@ -105,13 +105,13 @@ async function benchEngine(name, databaseUrl, dataDir, ceiling, rows) {
     const { token, email } = await seed(server.url);
     const auth = { authorization: `Bearer ${token}` };
     const list = await load(`${server.url}/api/v5/sessions?limit=50`, auth);
-    rows.push({ name: `${name}: GET /sessions?limit=50 (1,000 sessions)`, ...list, ratio: list.rps / ceiling.rps, target: 'p99 ≤ 25 ms, ≥ 30 %', ok: list.p99 <= 25 && list.rps / ceiling.rps >= 0.3 });
+    rows.push({ name: `${name}: GET /sessions?limit=50 (1,000 sessions)`, ...list, ratio: list.rps / ceiling.rps, target: 'p99 ≤ 25 ms, ≥ 30 %', ok: !list.errors && list.p99 <= 25 && list.rps / ceiling.rps >= 0.3 });
     const me = await load(`${server.url}/api/v5/users/me`, auth);
-    rows.push({ name: `${name}: GET /users/me`, ...me, ratio: me.rps / ceiling.rps, target: 'p99 ≤ 25 ms, ≥ 30 %', ok: me.p99 <= 25 && me.rps / ceiling.rps >= 0.3 });
+    rows.push({ name: `${name}: GET /users/me`, ...me, ratio: me.rps / ceiling.rps, target: 'p99 ≤ 25 ms, ≥ 30 %', ok: !me.errors && me.p99 <= 25 && me.rps / ceiling.rps >= 0.3 });
     const burst = loginBurst(server.url, email);
     const during = await load(`${server.url}/api/v5/sessions?limit=50`, auth);
     const logins = await burst.end();
-    rows.push({ name: `${name}: GET /sessions during ${LOGIN_CONCURRENCY} concurrent logins (${logins} logins, ${(logins / DURATION).toFixed(0)}/s)`, ...during, ratio: during.rps / ceiling.rps, target: 'p99 ≤ 60 ms', ok: during.p99 <= 60 });
+    rows.push({ name: `${name}: GET /sessions during ${LOGIN_CONCURRENCY} concurrent logins (${logins} logins, ${(logins / DURATION).toFixed(0)}/s)`, ...during, ratio: during.rps / ceiling.rps, target: 'p99 ≤ 60 ms', ok: !during.errors && during.total > 0 && during.p99 <= 60 });
   } finally {
     server.stop();
   }
@@ -150,7 +150,7 @@ const lines = [
   '',
   '| scenario | req/s | p50 ms | p99 ms | vs ceiling | target | met |',
   '|---|---:|---:|---:|---:|---|---|',
-  ...rows.map((r) => `| ${r.name} | ${Math.round(r.rps)} | ${r.p50} | ${r.p99} | ${(r.ratio * 100).toFixed(0)} % | ${r.target} | ${r.ok ? 'yes' : '**no**'} |`),
+  ...rows.map((r) => `| ${r.name}${r.errors ? ` (${r.errors} errors/timeouts)` : ''} | ${Math.round(r.rps)} | ${r.p50} | ${r.p99} | ${(r.ratio * 100).toFixed(0)} % | ${r.target} | ${r.ok ? 'yes' : '**no**'} |`),
   '',
 ];
 fs.mkdirSync(path.join(root, 'bench', 'results'), { recursive: true });

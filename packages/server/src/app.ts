@@ -33,6 +33,9 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
     }
   });
   app.addHook('onResponse', async (request, reply) => {
+    // Route templates (not raw URLs) keep label cardinality bounded.
+    deps.metrics.httpDuration.observe({ method: request.method, route: request.routeOptions.url ?? 'unmatched',
+      status: reply.statusCode }, reply.elapsedTime / 1000);
     request.log.info({ method: request.method, url: request.routeOptions.url ?? request.url.split('?')[0],
       status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
   });

@@ -1,36 +1,13 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { loadConfig } from '../src/config/config.js';
 import { Store } from '../src/store/database.js';
 import { describeEachEngine } from '../src/test-support/engines.js';
-import { TestClient } from '../src/test-support/http-client.js';
-import { freePort } from '../src/devtools/postgres-cluster.js';
+import type { TestClient } from '../src/test-support/http-client.js';
+import { spawnServer } from '../src/test-support/server-process.js';
 import { createTestDatabase, tempDir } from '../src/test-support/test-server.js';
-
-const MAIN = fileURLToPath(new URL('../dist/main.js', import.meta.url));
-
-/** Runs the built server as a real process, so SIGKILL is a real crash. */
-async function spawnServer(env: Record<string, string>): Promise<{ proc: ChildProcess; api: TestClient }> {
-  const port = await freePort();
-  const proc = spawn(process.execPath, [MAIN], {
-    env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1', NODE_ENV: 'test', CODITECT_LOG_LEVEL: 'silent',
-      CODITECT_RATE_LIMIT_LOGIN_IP: '100000/60s', CODITECT_RATE_LIMIT_REGISTER_IP: '100000/60s', CODITECT_RATE_LIMIT_REFRESH_IP: '100000/60s' },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const api = new TestClient(`http://127.0.0.1:${port}/api/v5`);
-  for (let i = 0; i < 100; i++) {
-    if (proc.exitCode !== null) throw new Error(`server exited with ${proc.exitCode}`);
-    try {
-      if ((await api.get('/health')).status === 200) return { proc, api };
-    } catch { /* not listening yet */ }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error('server did not start');
-}
 
 interface Acked {
   users: { email: string; tenantId: string }[];

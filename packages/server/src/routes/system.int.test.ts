@@ -57,6 +57,17 @@ describeEachEngine('system endpoints and HTTP edge cases', (engine) => {
     expect(proto.status).toBe(400);
   });
 
+  it('/metrics exposes per-route latency histograms in Prometheus format', async () => {
+    await t.api.get('/health');
+    const res = await fetch(`${t.origin}/metrics`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toContain('text/plain');
+    const text = await res.text();
+    expect(text).toMatch(/coditect_http_request_duration_seconds_count\{method="GET",route="\/api\/v5\/health",status="200"\} [1-9]/);
+    expect(text).toContain('coditect_process_resident_memory_bytes');
+    if (engine === 'postgres') expect(text).toMatch(/coditect_db_pool_connections\{state="total"\} [1-9]/);
+  });
+
   it('unknown routes answer a JSON 404 route_not_found', async () => {
     const res = await t.api.get('/nope');
     expect(res.status).toBe(404);
