@@ -180,7 +180,7 @@ describeEachEngine('LLM gateway', (engine) => {
     expect(providers.body.items.find((p: any) => p.provider === 'openai')).toMatchObject({ configured: false, keyHint: null });
     const use = await chat(b.accessToken, { model: 'openai/gpt-4o', messages: [{ role: 'user', content: 'x' }] });
     expect(use.status).toBe(409);
-    expect((await use.json()).error.code).toBe('provider_not_configured');
+    expect(((await use.json()) as any).error.code).toBe('provider_not_configured');
     const usage = await t.api.get('/llm/usage', { token: b.accessToken });
     expect(usage.body.totals.requests).toBe(0);
     // And A's conversation is still there.
@@ -217,7 +217,7 @@ describeEachEngine('LLM gateway', (engine) => {
     fake.enqueue('xai', { kind: 'slow', delayMs: 2500 }, { kind: 'slow', delayMs: 2500 });
     const res = await chat(a.accessToken, { model: 'xai/grok-3-mini', persist: false, messages: [{ role: 'user', content: 'x' }] });
     expect(res.status).toBe(504);
-    const body = await res.json();
+    const body = (await res.json()) as any;
     expect(body.error).toMatchObject({ code: 'upstream_timeout' });
     expect(body.error.message).toContain('xAI Grok');
   });
@@ -330,7 +330,7 @@ describeEachEngine('LLM gateway', (engine) => {
     await chatEvents(c.accessToken, { model: 'openai/gpt-4o', persist: false, messages: [{ role: 'user', content: 'x' }] });
     const over = await chat(c.accessToken, { model: 'openai/gpt-4o', persist: false, messages: [{ role: 'user', content: 'x' }] });
     expect(over.status).toBe(402);
-    expect((await over.json()).error).toMatchObject({ code: 'budget_exceeded', message: expect.stringContaining('budget') });
+    expect(((await over.json()) as any).error).toMatchObject({ code: 'budget_exceeded', message: expect.stringContaining('budget') });
     const budget = await t.api.get('/llm/budget', { token: c.accessToken });
     expect(budget.body.spentUsd).toBeCloseTo((11 * 2.5 + 7 * 10) / 1e6, 10);
     expect(budget.body.remainingUsd).toBe(0);
