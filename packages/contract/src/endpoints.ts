@@ -3,6 +3,7 @@ import { LoginRequest, LoginResponse, RefreshRequest, RegisterRequest, RegisterR
 import {
   CreateSessionRequest, ListSessionsQuery, SessionPage, UpdateSessionRequest, WorkspaceSession,
 } from './sessions.js';
+import { llmEndpoints } from './llm.js';
 import { ChangePasswordRequest, DeviceList, IdParams, UpdateProfileRequest, User } from './users.js';
 
 /** The prefix every endpoint path lives under. */
@@ -24,7 +25,7 @@ export interface Endpoint<
   /** Path below API_PREFIX, Fastify style (`/sessions/:id`). */
   path: string;
   summary: string;
-  tag: 'system' | 'auth' | 'users' | 'sessions';
+  tag: 'system' | 'auth' | 'users' | 'sessions' | 'llm';
   /** Whether a Bearer access token is required. */
   auth: boolean;
   body?: Body;
@@ -81,6 +82,7 @@ export const endpoints = {
     summary: 'Rename a session or save its IDE state' }),
   deleteSession: endpoint({ method: 'DELETE', path: '/sessions/:id', tag: 'sessions', auth: true, status: 204,
     params: IdParams, summary: 'Delete a workspace session' }),
+  ...llmEndpoints,
 } as const;
 
 export type Endpoints = typeof endpoints;

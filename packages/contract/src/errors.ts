@@ -16,17 +16,22 @@ export const ErrorCodes = {
   refresh_token_reused: 401,
   invalid_current_password: 403,
   account_disabled: 403,
+  budget_exceeded: 402,
   not_found: 404,
   route_not_found: 404,
+  model_not_found: 404,
   method_not_allowed: 405,
   email_taken: 409,
   conflict: 409,
+  provider_not_configured: 409,
   precondition_failed: 412,
   payload_too_large: 413,
   unsupported_media_type: 415,
   rate_limited: 429,
   internal_error: 500,
+  upstream_error: 502,
   service_unavailable: 503,
+  upstream_timeout: 504,
 } as const;
 
 export type ErrorCode = keyof typeof ErrorCodes;

@@ -7,6 +7,7 @@ import { authRoutes } from './routes/auth.js';
 import { sessionRoutes } from './routes/sessions.js';
 import { systemRoutes } from './routes/system.js';
 import { userRoutes } from './routes/users.js';
+import { llmRoutes } from './routes/llm.js';
 
 /** 1 MiB: larger JSON bodies answer 413 `payload_too_large`. */
 export const BODY_LIMIT = 1024 * 1024;
@@ -46,5 +47,6 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   await authRoutes(app, deps);
   await userRoutes(app, deps);
   await sessionRoutes(app, deps);
+  await llmRoutes(app, deps);
   return app;
 }

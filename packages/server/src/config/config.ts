@@ -12,6 +12,59 @@ const RateSpec = z
 
 const Bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 
+/** LLM gateway settings: server-wide provider defaults, the key-encryption master key, reliability knobs. */
+const llmEnv = {
+  /** 32 bytes, base64 or hex: encrypts tenants' provider keys. Generated into the data dir when absent (SQLite only). */
+  CODITECT_LLM_MASTER_KEY: z.string().min(32).optional(),
+  CODITECT_LLM_ANTHROPIC_API_KEY: z.string().min(1).optional(),
+  CODITECT_LLM_ANTHROPIC_BASE_URL: z.url().optional(),
+  CODITECT_LLM_OPENAI_API_KEY: z.string().min(1).optional(),
+  CODITECT_LLM_OPENAI_BASE_URL: z.url().optional(),
+  CODITECT_LLM_GOOGLE_API_KEY: z.string().min(1).optional(),
+  CODITECT_LLM_GOOGLE_BASE_URL: z.url().optional(),
+  CODITECT_LLM_XAI_API_KEY: z.string().min(1).optional(),
+  CODITECT_LLM_XAI_BASE_URL: z.url().optional(),
+  CODITECT_LLM_OPENAI_COMPATIBLE_API_KEY: z.string().min(1).optional(),
+  CODITECT_LLM_OPENAI_COMPATIBLE_BASE_URL: z.url().optional(),
+  CODITECT_LLM_OLLAMA_BASE_URL: z.url().optional(),
+  CODITECT_LLM_LMSTUDIO_BASE_URL: z.url().optional(),
+  /** A GGUF file served in-process by node-llama-cpp as provider `local`. */
+  CODITECT_LLM_LOCAL_MODEL_PATH: z.string().min(1).optional(),
+  /** Give up when no token arrived within this time (retried / falls back). */
+  CODITECT_LLM_FIRST_TOKEN_TIMEOUT_MS: z.coerce.number().int().min(1).default(60_000),
+  /** Give up when a started stream is silent this long. */
+  CODITECT_LLM_IDLE_TIMEOUT_MS: z.coerce.number().int().min(1).default(60_000),
+  CODITECT_LLM_MAX_RETRIES: z.coerce.number().int().min(0).max(10).default(2),
+  CODITECT_LLM_RETRY_BASE_MS: z.coerce.number().int().min(0).default(500),
+  /** A Retry-After longer than this is not waited for: the call fails (or falls back) at once. */
+  CODITECT_LLM_RETRY_MAX_WAIT_MS: z.coerce.number().int().min(0).default(20_000),
+  /** Server-wide fallback chains: `provider/a=provider/b|provider/c;provider/x=provider/y`. */
+  CODITECT_LLM_FALLBACKS: z.string().optional(),
+};
+
+/** The gateway's part of the config. */
+export interface LlmConfig {
+  masterKey: string | undefined;
+  /** Server-wide defaults per provider id (tenant settings win). */
+  providers: Record<string, { apiKey?: string; baseUrl?: string }>;
+  localModelPath: string | undefined;
+  firstTokenTimeoutMs: number;
+  idleTimeoutMs: number;
+  maxRetries: number;
+  retryBaseMs: number;
+  retryMaxWaitMs: number;
+  fallbacks: Record<string, string[]>;
+}
+
+function parseFallbacks(spec: string | undefined): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const rule of (spec ?? '').split(';').map((s) => s.trim()).filter(Boolean)) {
+    const [from, to] = rule.split('=');
+    if (from && to) out[from.trim()] = to.split('|').map((s) => s.trim()).filter(Boolean);
+  }
+  return out;
+}
+
 /** Every environment variable Coditect reads. Nothing else touches process.env. */
 const EnvSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
@@ -39,6 +92,7 @@ const EnvSchema = z.object({
   /** Serve the web app's built files from this directory at `/` (optional). */
   CODITECT_WEB_DIR: z.string().optional(),
   CODITECT_DOCS: Bool.default(true),
+  ...llmEnv,
 });
 
 export type RateLimit = { max: number; windowMs: number };
@@ -56,6 +110,7 @@ export interface Config {
   logLevel: string;
   webDir: string | undefined;
   docs: boolean;
+  llm: LlmConfig;
 }
 
 export class ConfigError extends Error {
@@ -108,5 +163,25 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     logLevel: e.CODITECT_LOG_LEVEL,
     webDir: e.CODITECT_WEB_DIR ? path.resolve(e.CODITECT_WEB_DIR) : undefined,
     docs: e.CODITECT_DOCS,
+    llm: {
+      masterKey: e.CODITECT_LLM_MASTER_KEY,
+      providers: {
+        anthropic: { apiKey: e.CODITECT_LLM_ANTHROPIC_API_KEY, baseUrl: e.CODITECT_LLM_ANTHROPIC_BASE_URL },
+        openai: { apiKey: e.CODITECT_LLM_OPENAI_API_KEY, baseUrl: e.CODITECT_LLM_OPENAI_BASE_URL },
+        google: { apiKey: e.CODITECT_LLM_GOOGLE_API_KEY, baseUrl: e.CODITECT_LLM_GOOGLE_BASE_URL },
+        xai: { apiKey: e.CODITECT_LLM_XAI_API_KEY, baseUrl: e.CODITECT_LLM_XAI_BASE_URL },
+        'openai-compatible': { apiKey: e.CODITECT_LLM_OPENAI_COMPATIBLE_API_KEY,
+          baseUrl: e.CODITECT_LLM_OPENAI_COMPATIBLE_BASE_URL },
+        ollama: { baseUrl: e.CODITECT_LLM_OLLAMA_BASE_URL },
+        lmstudio: { baseUrl: e.CODITECT_LLM_LMSTUDIO_BASE_URL },
+      },
+      localModelPath: e.CODITECT_LLM_LOCAL_MODEL_PATH ? path.resolve(e.CODITECT_LLM_LOCAL_MODEL_PATH) : undefined,
+      firstTokenTimeoutMs: e.CODITECT_LLM_FIRST_TOKEN_TIMEOUT_MS,
+      idleTimeoutMs: e.CODITECT_LLM_IDLE_TIMEOUT_MS,
+      maxRetries: e.CODITECT_LLM_MAX_RETRIES,
+      retryBaseMs: e.CODITECT_LLM_RETRY_BASE_MS,
+      retryMaxWaitMs: e.CODITECT_LLM_RETRY_MAX_WAIT_MS,
+      fallbacks: parseFallbacks(e.CODITECT_LLM_FALLBACKS),
+    },
   });
 }

@@ -1,0 +1,129 @@
+import { randomUUID } from 'node:crypto';
+import { API_PREFIX } from '@coditect/contract';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { authenticateApiToken, presentedToken } from '../../commands/api-tokens.js';
+import { listModels } from '../../commands/llm-providers.js';
+import type { Deps } from '../../deps.js';
+import { AppError } from '../../http/app-error.js';
+import { toAppError, type LlmGateway } from '../gateway.js';
+import { UpstreamError } from '../providers/types.js';
+import { SseStream } from '../sse.js';
+import { toChat } from './translate.js';
+
+/** The OpenAI-style door: `/api/v5/llm/openai/v1/{models,chat/completions}`, personal access token as the API key. */
+export const OPENAI_BASE = `${API_PREFIX}/llm/openai/v1`;
+
+const Body = z.object({
+  model: z.string().min(1),
+  messages: z.array(z.object({ role: z.string(), content: z.unknown() }).passthrough()).min(1),
+  stream: z.boolean().nullish(),
+  stream_options: z.object({ include_usage: z.boolean().nullish() }).passthrough().nullish(),
+  temperature: z.number().min(0).max(2).nullish(),
+  max_tokens: z.number().int().positive().nullish(),
+  max_completion_tokens: z.number().int().positive().nullish(),
+}).passthrough();
+
+const TYPES: Record<number, string> = { 400: 'invalid_request_error', 401: 'authentication_error', 402: 'insufficient_quota',
+  404: 'not_found_error', 409: 'invalid_request_error', 429: 'rate_limit_error' };
+
+/** Errors in OpenAI's shape, so OpenAI clients report them as they would OpenAI's own. */
+function sendError(reply: FastifyReply, err: unknown) {
+  const app = err instanceof AppError ? err : err instanceof UpstreamError ? toAppError(err) : undefined;
+  if (!app) reply.log.error({ err }, 'openai-compatible endpoint failed');
+  const status = app?.status ?? 500;
+  reply.headers(app?.options.headers ?? {});
+  return reply.status(status).send({
+    error: { message: app?.message ?? 'Internal server error', type: TYPES[status] ?? 'api_error', param: null, code: app?.code ?? 'internal_error' },
+  });
+}
+
+export async function openAiCompatRoutes(app: FastifyInstance, deps: Deps, gateway: LlmGateway): Promise<void> {
+  const auth = (request: FastifyRequest) => {
+    const token = presentedToken(request);
+    if (!token) throw new AppError('missing_token', 'Send a Coditect personal access token as the API key');
+    return authenticateApiToken(deps, token, 'llm');
+  };
+
+  app.get(`${OPENAI_BASE}/models`, async (request, reply) => {
+    try {
+      const caller = await auth(request);
+      const { items } = await listModels(gateway, caller);
+      return { object: 'list', data: items.map((m) => ({ id: m.id, object: 'model', created: 0, owned_by: m.provider })) };
+    } catch (err) {
+      return sendError(reply, err);
+    }
+  });
+
+  app.post(`${OPENAI_BASE}/chat/completions`, { bodyLimit: 16 * 1024 * 1024 }, async (request, reply) => {
+    try {
+      const who = await auth(request);
+      const parsed = Body.safeParse(request.body);
+      if (!parsed.success) {
+        throw new AppError('validation_failed', parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+      }
+      const body = parsed.data;
+      const caller = { tenantId: who.tenantId, userId: who.userId, endpoint: 'openai' as const };
+      const attempts = await gateway.prepare(caller, body.model);
+      const chat = toChat(body.messages);
+      const maxTokens = body.max_completion_tokens ?? body.max_tokens ?? undefined;
+      const id = `chatcmpl-${randomUUID().replaceAll('-', '')}`;
+      const created = Math.floor(Date.now() / 1000);
+      const sse = body.stream ? new SseStream(reply) : undefined;
+      const signal = sse?.signal ?? AbortSignal.any([]);
+      const events = gateway.stream(caller, attempts, { ...chat, temperature: body.temperature ?? undefined, maxTokens }, signal);
+      let first;
+      try {
+        first = await events.next();
+      } catch (err) {
+        return sendError(reply, err);
+      }
+
+      if (!sse) {
+        let text = '';
+        let usage = { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 };
+        for (let r = first; !r.done; r = await events.next()) {
+          if (r.value.type === 'delta') text += r.value.text;
+          else usage = { prompt_tokens: r.value.usage.inputTokens, completion_tokens: r.value.usage.outputTokens,
+            total_tokens: r.value.usage.inputTokens + r.value.usage.outputTokens };
+        }
+        return {
+          id, object: 'chat.completion', created, model: body.model,
+          choices: [{ index: 0, message: { role: 'assistant', content: text, refusal: null }, logprobs: null, finish_reason: 'stop' }],
+          usage,
+        };
+      }
+
+      const chunk = (delta: object, finish: string | null) => ({
+        id, object: 'chat.completion.chunk', created, model: body.model,
+        choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }],
+      });
+      sse.open();
+      await sse.send(null, chunk({ role: 'assistant', content: '' }, null));
+      try {
+        for (let r = first; !r.done; r = await events.next()) {
+          const e = r.value;
+          if (e.type === 'delta') {
+            await sse.send(null, chunk({ content: e.text }, null));
+          } else {
+            await sse.send(null, chunk({}, 'stop'));
+            if (body.stream_options?.include_usage) {
+              await sse.send(null, { id, object: 'chat.completion.chunk', created, model: body.model, choices: [],
+                usage: { prompt_tokens: e.usage.inputTokens, completion_tokens: e.usage.outputTokens,
+                  total_tokens: e.usage.inputTokens + e.usage.outputTokens } });
+            }
+          }
+        }
+        await sse.send(null, '[DONE]');
+      } catch (err) {
+        const app = err instanceof UpstreamError ? toAppError(err) : undefined;
+        if (!sse.signal.aborted) await sse.send(null, { error: { message: app?.message ?? 'Internal error', type: 'api_error', code: app?.code ?? 'internal_error' } });
+      } finally {
+        sse.end();
+      }
+      return reply;
+    } catch (err) {
+      return sendError(reply, err);
+    }
+  });
+}

@@ -1,0 +1,294 @@
+import { randomUUID } from 'node:crypto';
+import { PROVIDER_IDS, type ChatMessage, type ProviderId, type UsageEvent } from '@coditect/contract';
+import type { Deps } from '../deps.js';
+import { AppError } from '../http/app-error.js';
+import { findBudget, insertUsage, spentSince } from '../store/repositories/llm-usage.js';
+import { markProviderUsed } from '../store/repositories/provider-credentials.js';
+import type { KeyVault } from './key-vault.js';
+import { costOf, pricingOf, providerOfCatalogModel } from './providers/catalog.js';
+import type { LocalLlama } from './providers/local-llama.js';
+import type { ProviderRegistry } from './providers/registry.js';
+import { UpstreamError, type GenerateRequest, type StreamPart } from './providers/types.js';
+import { resolveProviders, type ResolvedProvider } from './provider-settings.js';
+
+/** Who is calling and through which door (stored with the usage row). */
+export interface Caller {
+  tenantId: string;
+  userId: string;
+  endpoint: 'chat' | 'compare' | 'openai' | 'anthropic';
+}
+
+/** One model to try, resolved to its provider settings. */
+export interface Attempt {
+  ref: string;
+  provider: ProviderId;
+  model: string;
+  resolved: ResolvedProvider;
+}
+
+/** What a gateway stream yields: text, then exactly one usage record. */
+export type GatewayEvent = { type: 'delta'; text: string } | { type: 'usage'; usage: UsageEvent };
+
+/** Generation settings shared by every attempt of a call. */
+export type Generation = Omit<GenerateRequest, 'model'>;
+
+const monthStart = (d: Date) => new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1)).toISOString();
+const sleep = (ms: number, signal: AbortSignal) => new Promise<void>((resolve) => {
+  const t = setTimeout(resolve, ms);
+  signal.addEventListener('abort', () => { clearTimeout(t); resolve(); }, { once: true });
+});
+
+/** Maps a failed upstream call to the API's error (the message names the provider, never a key). */
+export function toAppError(err: UpstreamError): AppError {
+  if (err.kind === 'timeout') return new AppError('upstream_timeout', err.message);
+  if (err.status === 429) {
+    const headers: Record<string, string> = err.options.retryAfterMs !== undefined
+      ? { 'retry-after': String(Math.ceil(err.options.retryAfterMs / 1000)) } : {};
+    return new AppError('rate_limited', err.message, { headers });
+  }
+  if (err.status === 404) return new AppError('model_not_found', err.message);
+  return new AppError('upstream_error', err.message, { expected: true });
+}
+
+/**
+ * The LLM gateway: resolves `provider/model` to a tenant's provider settings,
+ * enforces the budget, streams with timeouts, retries (honouring Retry-After)
+ * and fallbacks, and records one usage row per model tried.
+ */
+export class LlmGateway {
+  constructor(
+    private readonly deps: Deps,
+    readonly vault: KeyVault,
+    readonly registry: ProviderRegistry,
+    readonly local: LocalLlama | undefined,
+  ) {}
+
+  private get config() {
+    return this.deps.config.llm;
+  }
+
+  /** Every provider as resolved for the tenant. */
+  providers(tenantId: string): Promise<Map<ProviderId, ResolvedProvider>> {
+    return this.deps.store.tenant(tenantId, (tx) =>
+      resolveProviders(tx, tenantId, this.config, this.vault, this.registry, Boolean(this.local)));
+  }
+
+  /** `provider/model` → parts; a bare catalog model name (`gpt-4o`) is accepted too. */
+  parseModelRef(ref: string): { provider: ProviderId; model: string } {
+    const slash = ref.indexOf('/');
+    const head = slash > 0 ? ref.slice(0, slash) : '';
+    if ((PROVIDER_IDS as readonly string[]).includes(head) && slash < ref.length - 1) {
+      return { provider: head as ProviderId, model: ref.slice(slash + 1) };
+    }
+    const provider = providerOfCatalogModel(ref);
+    if (provider) return { provider, model: ref };
+    throw new AppError('model_not_found', `Unknown model "${ref}": use provider/model, e.g. openai/gpt-4o`);
+  }
+
+  /**
+   * Resolves the model and its fallbacks, and checks the budget. Throws the
+   * API error (404/409/402) before any byte of a stream is sent.
+   */
+  async prepare(caller: Caller, model: string, fallbackModels: string[] = []): Promise<Attempt[]> {
+    const providers = await this.providers(caller.tenantId);
+    const chain = [model, ...fallbackModels, ...(fallbackModels.length ? [] : this.config.fallbacks[model] ?? [])];
+    const attempts: Attempt[] = [];
+    for (const [i, ref] of chain.entries()) {
+      const { provider, model: name } = this.parseModelRef(ref);
+      const resolved = providers.get(provider)!;
+      if (!resolved.configured) {
+        if (i === 0) {
+          throw new AppError('provider_not_configured', resolved.enabled
+            ? `Provider ${this.registry[provider].label} has no API key${provider === 'openai-compatible' ? ' or base URL' : ''}; set it with PUT /api/v5/llm/providers/${provider}`
+            : `Provider ${this.registry[provider].label} is not enabled for this tenant`);
+        }
+        continue; // an unusable fallback is skipped, not fatal
+      }
+      attempts.push({ ref: `${provider}/${name}`, provider, model: name, resolved });
+    }
+    await this.checkBudget(caller.tenantId);
+    return attempts;
+  }
+
+  /** 402 `budget_exceeded` once this month's spend reached the tenant's limit. */
+  async checkBudget(tenantId: string): Promise<void> {
+    const { limit, spent } = await this.budget(tenantId);
+    if (limit !== null && spent >= limit) {
+      throw new AppError('budget_exceeded',
+        `Monthly LLM budget of $${limit.toFixed(2)} reached ($${spent.toFixed(4)} spent this month); raise it with PUT /api/v5/llm/budget`);
+    }
+  }
+
+  async budget(tenantId: string): Promise<{ limit: number | null; spent: number; month: string }> {
+    const now = this.deps.now();
+    return this.deps.store.tenant(tenantId, async (tx) => ({
+      limit: await findBudget(tx, tenantId),
+      spent: await spentSince(tx, tenantId, monthStart(now)),
+      month: now.toISOString().slice(0, 7),
+    }));
+  }
+
+  /**
+   * Streams the first attempt that works. Retries an attempt (backoff, or the
+   * upstream's Retry-After) and falls back to the next one on 429/5xx/timeout
+   * — only before its first token; after that an error ends the stream.
+   */
+  async *stream(caller: Caller, attempts: Attempt[], gen: Generation, signal: AbortSignal): AsyncGenerator<GatewayEvent> {
+    let fallbackFrom: string | null = null;
+    for (const [index, attempt] of attempts.entries()) {
+      for (let retry = 0; ; retry++) {
+        const run = this.runAttempt(caller, attempt, gen, signal, fallbackFrom);
+        let failure: UpstreamError | undefined;
+        try {
+          yield* run.events;
+          return;
+        } catch (err) {
+          if (!(err instanceof UpstreamError) || run.state.emitted || signal.aborted) throw err;
+          failure = err;
+        }
+        const wait = failure.options.retryAfterMs ?? this.config.retryBaseMs * 2 ** retry;
+        if (failure.retryable && retry < this.config.maxRetries && wait <= this.config.retryMaxWaitMs) {
+          this.deps.log.warn({ provider: attempt.provider, model: attempt.model, status: failure.status, retry: retry + 1, waitMs: wait },
+            'llm upstream failed; retrying');
+          await sleep(wait, signal);
+          if (signal.aborted) throw new UpstreamError(attempt.provider, 'cancelled', 'Request cancelled');
+          continue;
+        }
+        if (failure.retryable && index < attempts.length - 1) {
+          this.deps.log.warn({ provider: attempt.provider, model: attempt.model, status: failure.status, next: attempts[index + 1]!.ref },
+            'llm upstream failed; falling back');
+          fallbackFrom = attempt.ref;
+          break;
+        }
+        throw failure;
+      }
+    }
+    throw new UpstreamError(attempts[0]?.provider ?? 'openai', 'protocol', 'No usable model');
+  }
+
+  /** One attempt at one model: streams, enforces timeouts, records exactly one usage row. */
+  private runAttempt(caller: Caller, attempt: Attempt, gen: Generation, outer: AbortSignal, fallbackFrom: string | null) {
+    const state = { emitted: false };
+    const self = this;
+    async function* events(): AsyncGenerator<GatewayEvent> {
+      const started = performance.now();
+      const ctl = new AbortController();
+      const onAbort = () => ctl.abort();
+      outer.addEventListener('abort', onAbort, { once: true });
+      let ttft: number | null = null;
+      let chars = 0;
+      let reported: { inputTokens?: number | undefined; outputTokens?: number | undefined } = {};
+      let outcome: { status: UsageEvent['status']; error?: UpstreamError } = { status: 'cancelled' };
+      let usage: UsageEvent | undefined;
+      try {
+        const request: GenerateRequest = { ...gen, model: attempt.model };
+        for await (const part of self.withTimeouts(attempt, request, ctl)) {
+          if (part.type === 'delta') {
+            if (ttft === null) ttft = performance.now() - started;
+            state.emitted = true;
+            chars += part.text.length;
+            yield part;
+          } else {
+            reported = part;
+          }
+        }
+        outcome = { status: 'ok' };
+      } catch (err) {
+        const e = err instanceof UpstreamError ? err
+          : new UpstreamError(attempt.provider, 'protocol', `${self.registry[attempt.provider].label}: unexpected failure`, { cause: err });
+        outcome = outer.aborted || e.kind === 'cancelled' ? { status: 'cancelled' } : { status: 'error', error: e };
+        if (outcome.status === 'cancelled') throw new UpstreamError(attempt.provider, 'cancelled', 'Request cancelled');
+        throw e;
+      } finally {
+        outer.removeEventListener('abort', onAbort);
+        ctl.abort(); // closes the upstream connection whatever happened
+        const inputTokens = reported.inputTokens ?? estimateTokens(gen);
+        const outputTokens = reported.outputTokens ?? Math.ceil(chars / 4);
+        usage = {
+          model: attempt.ref,
+          provider: attempt.provider,
+          inputTokens,
+          outputTokens,
+          costUsd: costOf(pricingOf(attempt.provider, attempt.model), inputTokens, outputTokens),
+          latencyMs: Math.round(performance.now() - started),
+          ttftMs: ttft === null ? null : Math.round(ttft),
+          status: outcome.status,
+          fallbackFrom,
+        };
+        await self.record(caller, attempt, usage, outcome.error);
+      }
+      yield { type: 'usage', usage };
+    }
+    return { state, events: events() };
+  }
+
+  /** First-token and idle timeouts around an adapter stream; firing aborts the upstream call. */
+  private async *withTimeouts(attempt: Attempt, request: GenerateRequest, ctl: AbortController): AsyncGenerator<StreamPart> {
+    const { firstTokenTimeoutMs, idleTimeoutMs } = this.config;
+    const label = this.registry[attempt.provider].label;
+    let fire!: (err: UpstreamError) => void;
+    let timeoutError: UpstreamError | undefined;
+    const timedOut = new Promise<never>((_, reject) => { fire = reject; });
+    timedOut.catch(() => {});
+    let limit = firstTokenTimeoutMs;
+    const arm = () => setTimeout(() => {
+      timeoutError = new UpstreamError(attempt.provider, 'timeout', `${label} sent nothing for ${limit} ms (model ${attempt.model})`);
+      fire(timeoutError);
+      ctl.abort();
+    }, limit);
+    let timer = arm();
+    const source = this.registry[attempt.provider].stream(attempt.resolved.settings, request, ctl.signal)[Symbol.asyncIterator]();
+    let first = true;
+    try {
+      for (;;) {
+        const next = await Promise.race([source.next(), timedOut]);
+        if (next.done) return;
+        if (first && next.value.type === 'delta') {
+          first = false;
+          clearTimeout(timer);
+          limit = idleTimeoutMs;
+          timer = arm();
+        } else {
+          timer.refresh();
+        }
+        yield next.value;
+      }
+    } catch (err) {
+      // An abort caused by our own timer surfaces as a timeout, not a cancel.
+      throw timeoutError ?? err;
+    } finally {
+      clearTimeout(timer);
+      void source.return?.(undefined)?.catch?.(() => {});
+    }
+  }
+
+  /** Stores the usage row and the provider's last outcome in one transaction. */
+  private async record(caller: Caller, attempt: Attempt, usage: UsageEvent, error: UpstreamError | undefined): Promise<void> {
+    const at = this.deps.now().toISOString();
+    try {
+      await this.deps.store.tenant(caller.tenantId, async (tx) => {
+        await insertUsage(tx, {
+          tenant_id: caller.tenantId, id: randomUUID(), user_id: caller.userId, provider: usage.provider,
+          model: usage.model, endpoint: caller.endpoint, input_tokens: usage.inputTokens, output_tokens: usage.outputTokens,
+          cost_usd: usage.costUsd, latency_ms: usage.latencyMs, ttft_ms: usage.ttftMs, status: usage.status,
+          error_code: error ? (error.status ? `http_${error.status}` : error.kind) : null,
+          fallback_from: usage.fallbackFrom, created_at: at,
+        });
+        if (attempt.resolved.row) await markProviderUsed(tx, caller.tenantId, attempt.provider, at, error?.message ?? null);
+      });
+    } catch (err) {
+      this.deps.log.error({ err, provider: usage.provider }, 'failed to record llm usage');
+    }
+    if (error) this.deps.log.warn({ provider: usage.provider, model: usage.model, error: error.message }, 'llm call failed');
+  }
+
+  async close(): Promise<void> {
+    await this.local?.dispose();
+  }
+}
+
+/** A rough count when the upstream did not report one (≈ 4 characters a token). */
+function estimateTokens(gen: { system?: string | undefined; messages: ChatMessage[] }): number {
+  const chars = (gen.system?.length ?? 0) + gen.messages.reduce((n, m) => n + m.content.length, 0);
+  return Math.ceil(chars / 4);
+}

@@ -1,0 +1,79 @@
+import type { ChatMessage, LlmModel, ProviderId } from '@coditect/contract';
+
+/** What the gateway hands an adapter for one call: never logged (it carries the key). */
+export interface ProviderSettings {
+  apiKey?: string | undefined;
+  baseUrl?: string | undefined;
+}
+
+/** One generation request, provider-neutral. */
+export interface GenerateRequest {
+  model: string;
+  messages: ChatMessage[];
+  system?: string | undefined;
+  temperature?: number | undefined;
+  maxTokens?: number | undefined;
+}
+
+/** What an adapter streams: text deltas, and token counts when the upstream reports them. */
+export type StreamPart =
+  | { type: 'delta'; text: string }
+  | { type: 'usage'; inputTokens?: number | undefined; outputTokens?: number | undefined };
+
+/** A provider adapter: lists models and streams completions over the provider's wire protocol. */
+export interface ProviderAdapter {
+  id: ProviderId;
+  label: string;
+  /** A key is required (cloud providers); keyless ones need only a reachable base URL. */
+  requiresKey: boolean;
+  /** The provider's own API root; null when it has none (local) or the tenant must give one. */
+  defaultBaseUrl: string | null;
+  /** Models that are really there (upstream listing) or known (catalog). */
+  listModels(settings: ProviderSettings, signal: AbortSignal): Promise<LlmModel[]>;
+  stream(settings: ProviderSettings, request: GenerateRequest, signal: AbortSignal): AsyncIterable<StreamPart>;
+}
+
+export type UpstreamErrorKind = 'http' | 'timeout' | 'network' | 'protocol' | 'cancelled';
+
+/**
+ * A failed upstream call, named after its provider. The message is safe to
+ * show: adapters build it from status and the upstream's error text with the
+ * key removed.
+ */
+export class UpstreamError extends Error {
+  constructor(
+    readonly provider: ProviderId,
+    readonly kind: UpstreamErrorKind,
+    message: string,
+    readonly options: { status?: number | undefined; retryAfterMs?: number | undefined; cause?: unknown } = {},
+  ) {
+    super(message, { cause: options.cause });
+  }
+  get status(): number | undefined {
+    return this.options.status;
+  }
+  /** 408/409/429/5xx, timeouts and network failures are worth another try (or a fallback). */
+  get retryable(): boolean {
+    if (this.kind === 'timeout' || this.kind === 'network') return true;
+    const s = this.options.status;
+    return s !== undefined && (s === 408 || s === 409 || s === 429 || s >= 500);
+  }
+}
+
+/** Removes a secret from text bound for users or logs. */
+export function redact(text: string, secret: string | undefined): string {
+  if (!secret || secret.length < 4) return text;
+  return text.split(secret).join('[redacted]');
+}
+
+/** Parses Retry-After (seconds or an HTTP date) into milliseconds. */
+export function parseRetryAfter(value: string | null | undefined, now = Date.now()): number | undefined {
+  if (!value) return undefined;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
+}
+
+/** Joins an API root and a path without doubling slashes. */
+export const joinUrl = (base: string, path: string): string => base.replace(/\/+$/, '') + path;
