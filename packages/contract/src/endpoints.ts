@@ -28,6 +28,8 @@ export interface Endpoint<
   tag: 'system' | 'auth' | 'users' | 'sessions' | 'llm';
   /** Whether a Bearer access token is required. */
   auth: boolean;
+  /** When set, a personal access token (`cdt_…`) with this scope is accepted as well as a user's access JWT. */
+  tokenScope?: 'llm' | 'sessions';
   body?: Body;
   query?: Query;
   params?: Params;
@@ -60,7 +62,7 @@ export const endpoints = {
   logoutAll: endpoint({ method: 'POST', path: '/auth/logout-all', tag: 'auth', auth: true, status: 204,
     summary: 'End every auth session of the user' }),
 
-  getMe: endpoint({ method: 'GET', path: '/users/me', tag: 'users', auth: true, status: 200, response: User,
+  getMe: endpoint({ method: 'GET', path: '/users/me', tag: 'users', auth: true, tokenScope: 'sessions', status: 200, response: User,
     summary: 'The signed-in user' }),
   updateProfile: endpoint({ method: 'PUT', path: '/users/me/profile', tag: 'users', auth: true, status: 200,
     body: UpdateProfileRequest, response: User, summary: 'Update profile and billing fields' }),
@@ -71,16 +73,16 @@ export const endpoints = {
   revokeDevice: endpoint({ method: 'DELETE', path: '/users/me/sessions/:id', tag: 'users', auth: true, status: 204,
     params: IdParams, summary: 'Sign out one device' }),
 
-  createSession: endpoint({ method: 'POST', path: '/sessions', tag: 'sessions', auth: true, status: 201,
+  createSession: endpoint({ method: 'POST', path: '/sessions', tag: 'sessions', auth: true, tokenScope: 'sessions', status: 201,
     body: CreateSessionRequest, response: WorkspaceSession, summary: 'Create a workspace session' }),
-  listSessions: endpoint({ method: 'GET', path: '/sessions', tag: 'sessions', auth: true, status: 200,
+  listSessions: endpoint({ method: 'GET', path: '/sessions', tag: 'sessions', auth: true, tokenScope: 'sessions', status: 200,
     query: ListSessionsQuery, response: SessionPage, summary: "The tenant's workspace sessions, newest first" }),
-  getSession: endpoint({ method: 'GET', path: '/sessions/:id', tag: 'sessions', auth: true, status: 200,
+  getSession: endpoint({ method: 'GET', path: '/sessions/:id', tag: 'sessions', auth: true, tokenScope: 'sessions', status: 200,
     params: IdParams, response: WorkspaceSession, summary: 'One workspace session' }),
-  updateSession: endpoint({ method: 'PATCH', path: '/sessions/:id', tag: 'sessions', auth: true, status: 200,
+  updateSession: endpoint({ method: 'PATCH', path: '/sessions/:id', tag: 'sessions', auth: true, tokenScope: 'sessions', status: 200,
     params: IdParams, body: UpdateSessionRequest, response: WorkspaceSession,
     summary: 'Rename a session or save its IDE state' }),
-  deleteSession: endpoint({ method: 'DELETE', path: '/sessions/:id', tag: 'sessions', auth: true, status: 204,
+  deleteSession: endpoint({ method: 'DELETE', path: '/sessions/:id', tag: 'sessions', auth: true, tokenScope: 'sessions', status: 204,
     params: IdParams, summary: 'Delete a workspace session' }),
   ...llmEndpoints,
 } as const;

@@ -2,7 +2,9 @@ import type { FastifyRequest } from 'fastify';
 import type { Deps } from '../deps.js';
 import { readBool } from '../store/database.js';
 import { findAuthSession, touchAuthSession } from '../store/repositories/auth-sessions.js';
+import type { TokenScope } from '../auth/api-token.js';
 import { AppError } from './app-error.js';
+import { API_TOKEN_PREFIX, authenticateApiToken, presentedToken } from './authenticate-api-token.js';
 
 /** The verified caller of an authenticated request. */
 export interface AuthContext {
@@ -15,10 +17,15 @@ export interface AuthContext {
 const TOUCH_INTERVAL_MS = 60_000;
 
 /**
- * Verifies the Bearer access token, then checks its auth session row so that
+ * Verifies the Bearer access token (or, where the endpoint allows `tokenScope`,
+ * a personal access token), then checks its auth session row so that
  * logout, password change and refresh-token reuse take effect immediately.
  */
-export async function authenticate(deps: Deps, request: FastifyRequest): Promise<AuthContext> {
+export async function authenticate(deps: Deps, request: FastifyRequest, tokenScope?: TokenScope): Promise<AuthContext> {
+  if (tokenScope) {
+    const token = presentedToken(request);
+    if (token?.startsWith(API_TOKEN_PREFIX)) return authenticateApiToken(deps, token, tokenScope);
+  }
   const header = request.headers.authorization;
   if (!header) throw new AppError('missing_token', 'Authorization header with a Bearer token is required');
   const match = /^Bearer ([A-Za-z0-9._~+/=-]+)$/i.exec(header);

@@ -41,7 +41,7 @@ export function route<E extends Endpoint>(
     method: endpoint.method,
     url: API_PREFIX + endpoint.path,
     handler: async (request, reply) => {
-      const auth = endpoint.auth ? await authenticate(deps, request) : undefined;
+      const auth = endpoint.auth ? await authenticate(deps, request, endpoint.tokenScope) : undefined;
       const input = {
         body: validate(endpoint.body, request.body, 'body'),
         query: validate(endpoint.query, request.query, 'query'),

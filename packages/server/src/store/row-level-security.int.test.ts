@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { describePostgres } from '../test-support/engines.js';
 import { createSession, registerAccount, type Account } from '../test-support/factories.js';
 import { startTestServer, type TestServer } from '../test-support/test-server.js';
 
@@ -7,7 +8,7 @@ import { startTestServer, type TestServer } from '../test-support/test-server.js
  * Defence in depth: even a query that forgets its tenant filter sees only the
  * tenant set in the transaction. Runs against PostgreSQL as the unprivileged app role.
  */
-describe.skipIf(!inject('postgres'))('PostgreSQL row-level security', () => {
+describePostgres('row-level security', () => {
   let t: TestServer;
   let a: Account;
   let b: Account;

@@ -7,24 +7,33 @@ export function engines(): Engine[] {
 }
 
 /**
- * Runs `suite` once per storage engine. When PostgreSQL is missing the skip is
- * printed with its reason, and under CI=true it is a failing test instead.
+ * Defines `suite` for PostgreSQL, or — when its binaries are missing — a skip that
+ * prints the reason, which under CI=true is a failing test instead.
  */
-export function describeEachEngine(name: string, suite: (engine: Engine) => void): void {
-  for (const engine of ['sqlite', 'postgres'] as const) {
-    if (engine === 'postgres' && !inject('postgres')) {
-      const reason = inject('postgresSkipReason');
-      if (process.env.CI === 'true') {
-        describe(`${name} [postgres]`, () => {
-          it('requires PostgreSQL under CI=true', () => {
-            throw new Error(`PostgreSQL is required in CI: ${reason}`);
-          });
-        });
-      } else {
-        describe.skip(`${name} [postgres] — skipped: ${reason}`, () => { it('skipped', () => {}); });
-      }
-      continue;
-    }
-    describe(`${name} [${engine}]`, () => suite(engine));
+function describeOnPostgres(title: string, suite: () => void): void {
+  if (inject('postgres')) {
+    describe(title, suite);
+    return;
   }
+  const reason = inject('postgresSkipReason');
+  if (process.env.CI === 'true') {
+    describe(title, () => {
+      it('requires PostgreSQL under CI=true', () => {
+        throw new Error(`PostgreSQL is required in CI: ${reason}`);
+      });
+    });
+  } else {
+    describe.skip(`${title} — skipped: ${reason}`, () => { it('skipped', () => {}); });
+  }
+}
+
+/** Runs `suite` once per storage engine. */
+export function describeEachEngine(name: string, suite: (engine: Engine) => void): void {
+  describe(`${name} [sqlite]`, () => suite('sqlite'));
+  describeOnPostgres(`${name} [postgres]`, () => suite('postgres'));
+}
+
+/** A suite that only makes sense on PostgreSQL (row-level security, pg_dump …). */
+export function describePostgres(name: string, suite: () => void): void {
+  describeOnPostgres(`${name} [postgres]`, suite);
 }

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { API_PREFIX } from '@coditect/contract';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { authenticateApiToken, presentedToken } from '../../commands/api-tokens.js';
+import { authenticateApiToken, presentedToken } from '../../http/authenticate-api-token.js';
 import { listModels } from '../../commands/llm-providers.js';
 import type { Deps } from '../../deps.js';
 import { AppError } from '../../http/app-error.js';
