@@ -56,6 +56,11 @@ export interface SandboxCommandOptions {
   bwrapPath?: string;
   /** node executable, default: process.execPath. */
   nodePath?: string;
+  /**
+   * What runs inside instead of the IDE entry (argv, paths as seen inside). For tests and tools
+   * that must run in exactly the workspace's sandbox. Default: node {appDir}/sandbox/ide-relay.mjs.
+   */
+  entry?: string[];
   /** Whether bwrap supports --disable-userns (bwrap >= 0.8). Default: probe the version. */
   disableNestedUserns?: boolean;
 }
@@ -63,6 +68,8 @@ export interface SandboxCommandOptions {
 export interface SandboxCommand {
   command: string;
   args: string[];
+  /** Working directory for spawn (unsandboxed mode only; bwrap sets its own with --chdir). */
+  cwd?: string;
   /** Exact environment to spawn bwrap with (bwrap passes it to the sandboxed process). */
   env: Record<string, string>;
   /** Host path of the IDE socket (HTTP + WebSocket to the Theia backend). */
@@ -232,9 +239,8 @@ export function buildSandboxCommand(opts: SandboxCommandOptions): SandboxCommand
   }
   args.push('--chdir', SANDBOX.workspaceDir);
 
-  const nodeInside = nodePath;
-  const entry = `${SANDBOX.appDir}/sandbox/ide-relay.mjs`;
-  args.push('--', nodeInside, entry);
+  const entry = opts.entry ?? [nodePath, `${SANDBOX.appDir}/sandbox/ide-relay.mjs`];
+  args.push('--', ...entry);
 
   const nodeBinDir = path.dirname(nodePath);
   const pathDirs = ['/usr/local/bin', '/usr/bin', '/bin', '/usr/local/sbin', '/usr/sbin', '/sbin'];
@@ -267,5 +273,45 @@ export function buildSandboxCommand(opts: SandboxCommandOptions): SandboxCommand
     env,
     ideSocketPath: path.join(runDir, SANDBOX.ideSocketName),
     apiSocketPath: path.join(runDir, SANDBOX.apiSocketName),
+  };
+}
+
+/**
+ * DEVELOPMENT ONLY: the same IDE entry without any sandbox (server user, files and network).
+ * Ports are picked freely (0) since workspaces share the host's loopback.
+ */
+export function buildUnsandboxedCommand(opts: SandboxCommandOptions): SandboxCommand {
+  const nodePath = opts.nodePath ?? process.execPath;
+  const ideAppDir = path.resolve(opts.ideAppDir ?? defaultIdeAppDir());
+  const runDir = path.resolve(opts.runDir);
+  const workspaceDir = path.resolve(opts.workspaceDir);
+  fs.mkdirSync(runDir, { recursive: true, mode: 0o700 });
+  const homeDir = path.resolve(opts.homeDir ?? path.join(runDir, 'home'));
+  fs.mkdirSync(homeDir, { recursive: true, mode: 0o700 });
+  const ideSocketPath = path.join(runDir, SANDBOX.ideSocketName);
+  const apiSocketPath = path.join(runDir, SANDBOX.apiSocketName);
+  return {
+    command: nodePath,
+    args: [path.join(ideAppDir, 'sandbox/ide-relay.mjs')],
+    cwd: workspaceDir,
+    env: {
+      PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
+      HOME: homeDir,
+      SHELL: '/bin/bash',
+      LANG: 'C.UTF-8',
+      TERM: 'xterm-256color',
+      NODE_ENV: 'production',
+      CODITECT_SESSION_ID: opts.sessionId,
+      CODITECT_IDE_APP_DIR: ideAppDir,
+      CODITECT_IDE_PORT: '0',
+      CODITECT_IDE_SOCKET: ideSocketPath,
+      CODITECT_API_PORT: '0',
+      CODITECT_API_SOCKET: apiSocketPath,
+      CODITECT_WORKSPACE_DIR: workspaceDir,
+      CODITECT_UNSANDBOXED: '1',
+      ...opts.env,
+    },
+    ideSocketPath,
+    apiSocketPath,
   };
 }
