@@ -116,6 +116,8 @@ export interface WorkspaceRunnerOptions {
   /** Called after a process has exited (stop or crash); e.g. to close the api.sock listener. */
   afterExit?: (sessionId: string, runDir: string) => Promise<void> | void;
   /** Replaceable for tests. */
+  sandboxSupport?: () => Promise<SandboxSupport>;
+  /** Replaceable for tests. */
   start?: (opts: WorkspaceProcessOptions) => Promise<WorkspaceProcess>;
 }
 
@@ -198,7 +200,7 @@ export class WorkspaceRunner {
 
   private async startEntry(entry: Entry, req: WorkspaceStartRequest): Promise<WorkspaceProcess> {
     const { sessionId } = entry;
-    const support = await checkSandboxSupport();
+    const support = await (this.opts.sandboxSupport ?? checkSandboxSupport)();
     let sandbox: 'bwrap' | 'none' = 'bwrap';
     if (!support.ok) {
       if (!this.opts.dangerouslyAllowUnsandboxed) throw new WorkspaceSandboxUnavailableError(support.reason ?? 'unknown');
