@@ -5,6 +5,7 @@ import { DisposableCollection } from '@theia/core/lib/common/disposable';
 import URI from '@theia/core/lib/common/uri';
 import { EditorManager } from '@theia/editor/lib/browser/editor-manager';
 import { EditorWidget } from '@theia/editor/lib/browser/editor-widget';
+import { FileNavigatorContribution } from '@theia/navigator/lib/browser/navigator-contribution';
 import { WorkspaceService } from '@theia/workspace/lib/browser/workspace-service';
 import {
   CoditectLayout, CoditectSession, CoditectSessionService, CoditectSessionUpdate, PanelLayout, sanitizeRelativePaths,
@@ -26,6 +27,7 @@ export class CoditectSessionContribution implements FrontendApplicationContribut
   @inject(EditorManager) protected readonly editorManager!: EditorManager;
   @inject(ApplicationShell) protected readonly shell!: ApplicationShell;
   @inject(WorkspaceService) protected readonly workspaceService!: WorkspaceService;
+  @inject(FileNavigatorContribution) protected readonly navigator!: FileNavigatorContribution;
 
   protected readonly toDispose = new DisposableCollection();
   protected timer: ReturnType<typeof setTimeout> | undefined;
@@ -142,7 +144,12 @@ export class CoditectSessionContribution implements FrontendApplicationContribut
     this.restoring = true;
     try {
       await this.restoreEditors(session, root);
-      await this.restoreLayout(session.state?.layout);
+      if (session.state?.layout) {
+        await this.restoreLayout(session.state.layout);
+      } else {
+        // A session without a stored layout (first open): show the explorer, as VS Code does.
+        await this.navigator.openView({ reveal: true });
+      }
       // What we restored is what the server has: no need to send it back unchanged.
       this.lastSent = JSON.stringify(this.collect());
     } finally {
