@@ -23,7 +23,7 @@ function run(args) {
   const r = spawnSync(npm, args, { cwd: ideDir, env, stdio: 'inherit' });
   if (r.status !== 0) {
     console.error(`[ide-build] npm ${args.join(' ')} failed (exit ${r.status ?? r.signal})`);
-    process.exit(r.status || 1);
+    process.exit(r.status || 1); // the 'exit' handler releases the lock
   }
   log(`npm ${args[0]} took ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 }
@@ -37,7 +37,7 @@ function mtime(p) {
 }
 
 /** Newest mtime of the files under dir (skipping node_modules and build output). */
-function newest(dir, skip = new Set(['node_modules', 'lib', 'src-gen', '.git'])) {
+function newest(dir, skip = new Set(['node_modules', 'lib', 'src-gen', '.git', '.ide-build.lock'])) {
   let max = 0;
   let entries;
   try {
@@ -53,6 +53,53 @@ function newest(dir, skip = new Set(['node_modules', 'lib', 'src-gen', '.git']))
   }
   return max;
 }
+
+// One build at a time (the server start and test workers may call this concurrently).
+const lockDir = path.join(ideDir, '.ide-build.lock');
+function sleepSync(ms) {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+function acquireLock() {
+  const deadline = Date.now() + 20 * 60_000;
+  let announced = false;
+  for (;;) {
+    try {
+      fs.mkdirSync(lockDir);
+      fs.writeFileSync(path.join(lockDir, 'pid'), String(process.pid));
+      return;
+    } catch (e) {
+      if (e.code !== 'EEXIST') throw e;
+    }
+    let holder = 0;
+    try {
+      holder = Number(fs.readFileSync(path.join(lockDir, 'pid'), 'utf8'));
+    } catch {
+      // being written
+    }
+    let alive = false;
+    if (holder > 0) {
+      try {
+        process.kill(holder, 0);
+        alive = true;
+      } catch {
+        alive = false;
+      }
+    }
+    if ((holder > 0 && !alive) || Date.now() - mtime(lockDir) > 30 * 60_000) {
+      fs.rmSync(lockDir, { recursive: true, force: true }); // stale
+      continue;
+    }
+    if (Date.now() > deadline) {
+      console.error(`[ide-build] timed out waiting for ${lockDir}`);
+      process.exit(1);
+    }
+    if (!announced) log(`waiting for another build (pid ${holder})`);
+    announced = true;
+    sleepSync(500);
+  }
+}
+acquireLock();
+process.on('exit', () => fs.rmSync(lockDir, { recursive: true, force: true }));
 
 // 1. install when node_modules is missing or older than the lock file
 const lock = path.join(ideDir, 'package-lock.json');

@@ -61,7 +61,7 @@ describe.skipIf(!!skipReason)('IDE in Chromium through /ws/{id}/ (real sandbox)'
   let apiServer: http.Server | undefined;
 
   beforeAll(async () => {
-    ensureIdeBuilt();
+    await ensureIdeBuilt();
     root = fs.mkdtempSync(path.join(os.tmpdir(), 'coditect-e2e-'));
     const ws = path.join(root, 'ws');
     fs.mkdirSync(path.join(ws, 'src'), { recursive: true });
@@ -189,10 +189,14 @@ describe.skipIf(!!skipReason)('IDE in Chromium through /ws/{id}/ (real sandbox)'
       // A fresh browser profile (no Theia localStorage): the files come back from the session API.
       const ctx2 = await browser.newContext();
       const page2 = await ctx2.newPage();
-      await page2.goto(`${base}/ws/${sessionId}/`);
+      await page2.goto(`${base}/ws/${sessionId}/?theme=dark`);
       await page2.waitForSelector('#files .theia-TreeNode', { timeout: 60_000 });
       await expect.poll(() => tabLabels(page2), { timeout: 20_000 }).toEqual(expect.arrayContaining(['a.ts', 'notes.md', 'b.txt']));
       await expect.poll(() => activeTab(page2), { timeout: 10_000 }).toBe('b.txt');
+      // The embedding app chooses the theme: ?theme=dark on load, postMessage later.
+      expect(await page2.evaluate(() => document.body.classList.contains('theia-dark'))).toBe(true);
+      await page2.evaluate(() => window.postMessage({ type: 'coditect:theme', theme: 'light' }, window.location.origin));
+      await expect.poll(() => page2.evaluate(() => document.body.classList.contains('theia-light')), { timeout: 5000 }).toBe(true);
       await ctx2.close();
       expect(errors).toEqual([]);
       // Only the origin's favicon (the Coditect server's job) may be missing: every IDE asset loads under /ws/{id}/.

@@ -46,7 +46,7 @@ describe.skipIf(!prereq.ok)('workspace sandbox (real bwrap + Theia)', () => {
   let apiServer: http.Server;
 
   beforeAll(async () => {
-    ensureIdeBuilt();
+    await ensureIdeBuilt();
     process.env.CODITECT_TEST_HOST_SECRET = HOST_SECRET;
     root = fs.mkdtempSync(path.join(os.tmpdir(), 'coditect-sbx-'));
     dataDir = path.join(root, 'data');

@@ -1,5 +1,5 @@
 /** Helpers for the workspace tests (not used by the server). */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
@@ -27,11 +27,18 @@ export function sandboxPrereq(): Prereq {
   return { ok: true };
 }
 
-/** Makes sure packages/ide is installed and built (runs scripts/ide-build.mjs). */
-export function ensureIdeBuilt(): void {
+/**
+ * Makes sure packages/ide is installed and built (runs scripts/ide-build.mjs, which serialises
+ * concurrent callers with a lock). Asynchronous so a test worker stays responsive meanwhile.
+ */
+export async function ensureIdeBuilt(): Promise<void> {
   const ideDir = defaultIdeAppDir();
   const script = path.resolve(ideDir, '../../scripts/ide-build.mjs');
-  execFileSync(process.execPath, [script], { stdio: 'inherit', timeout: 15 * 60_000 });
+  await new Promise<void>((resolve, reject) => {
+    const child = spawn(process.execPath, [script], { stdio: 'inherit' });
+    child.on('error', reject);
+    child.on('exit', code => (code === 0 ? resolve() : reject(new Error(`ide-build.mjs exited ${code}`))));
+  });
   if (!fs.existsSync(path.join(ideDir, 'lib/backend/main.js'))) throw new Error('IDE build produced no lib/backend/main.js');
 }
 

@@ -3,6 +3,7 @@ import { FrontendApplicationContribution } from '@theia/core/lib/browser/fronten
 import { ServiceConnectionProvider } from '@theia/core/lib/browser/messaging/service-connection-provider';
 import { CODITECT_SESSION_SERVICE_PATH, CoditectSessionService } from '../common/coditect-session-protocol';
 import { CoditectSessionContribution } from './coditect-session-contribution';
+import { CoditectThemeContribution } from './coditect-theme-contribution';
 
 export default new ContainerModule(bind => {
   bind(CoditectSessionService).toDynamicValue(ctx =>
@@ -10,4 +11,6 @@ export default new ContainerModule(bind => {
   ).inSingletonScope();
   bind(CoditectSessionContribution).toSelf().inSingletonScope();
   bind(FrontendApplicationContribution).toService(CoditectSessionContribution);
+  bind(CoditectThemeContribution).toSelf().inSingletonScope();
+  bind(FrontendApplicationContribution).toService(CoditectThemeContribution);
 });
