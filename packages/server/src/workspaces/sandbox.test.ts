@@ -258,7 +258,27 @@ describe.skipIf(!prereq.ok)('workspace sandbox (real bwrap + Theia)', () => {
   });
 
   it('stop() ends the sandbox and everything in it; status goes back to stopped', async () => {
-    const tree = [b.pid, ...descendants(b.pid)];
+    // A detached process in the sandbox's pid namespace (like a terminal shell: own session,
+    // not in the runner's process group) must die with the sandbox too.
+    const marker = `${Math.floor(Math.random() * 1e6) + 1000}.5`;
+    const nsenter = spawn('nsenter', ['-t', String(innerNodePid(b)), '-p', '--', 'setsid', '-f', 'sleep', marker], {
+      stdio: 'ignore',
+      detached: true,
+    });
+    nsenter.unref();
+    const findSleeper = () =>
+      fs.readdirSync('/proc').filter(n => {
+        try {
+          return /^\d+$/.test(n) && fs.readFileSync(`/proc/${n}/cmdline`, 'utf8') === `sleep\0${marker}\0`;
+        } catch {
+          return false;
+        }
+      });
+    await expect.poll(findSleeper, { timeout: 5000 }).toHaveLength(1);
+    const sleeper = Number(findSleeper()[0]);
+    // (Orphaned, it is re-parented to the sandbox's init; it has its own session and process group.)
+    expect(fs.readFileSync(`/proc/${sleeper}/stat`, 'utf8')).toBeTruthy();
+    const tree = [b.pid, ...descendants(b.pid), sleeper];
     expect(tree.length).toBeGreaterThanOrEqual(3); // bwrap, bwrap init, node (+ watcher, …)
     await runner.stop('sess-b');
     expect(runner.status('sess-b')).toBe('stopped');
