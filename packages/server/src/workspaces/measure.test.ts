@@ -10,7 +10,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { forwardHttp, forwardUpgrade, parseWorkspacePath } from './ide-proxy.js';
 import { defaultIdeAppDir } from './sandbox-command.js';
-import { ensureIdeBuilt, treeRssKb } from './test-support.js';
+import { ensureIdeBuilt, treeMemory, treeRssKb } from './test-support.js';
 import { startWorkspaceProcess, type WorkspaceProcess } from './workspace-process.js';
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -43,6 +43,15 @@ describe.runIf(process.env.CODITECT_IDE_MEASURE === '1')('IDE measurements', () 
       });
       await sleep(10_000);
       results.idleRssNoClientMb = Math.round(treeRssKb(p.pid) / 1024);
+      const mem = () => {
+        const t = treeMemory(p.pid);
+        return {
+          rssMb: Math.round(t.reduce((a, x) => a + x.rssKb, 0) / 1024),
+          pssMb: Math.round(t.reduce((a, x) => a + x.pssKb, 0) / 1024),
+          processes: t.map(x => `${x.cmd.split(' ')[0]}:${Math.round(x.rssKb / 1024)}MB`),
+        };
+      };
+      results.idleNoClient = mem();
 
       const chromium = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
       let playwright: typeof import('playwright-core') | undefined;
@@ -77,6 +86,7 @@ describe.runIf(process.env.CODITECT_IDE_MEASURE === '1')('IDE measurements', () 
           if (i === 0) {
             await sleep(3000);
             results.rssWithClientMb = Math.round(treeRssKb(p.pid) / 1024);
+            results.withClient = mem();
           }
           await page.close();
         }
@@ -85,6 +95,7 @@ describe.runIf(process.env.CODITECT_IDE_MEASURE === '1')('IDE measurements', () 
         proxy.close();
         await sleep(10_000);
         results.idleRssAfterClientMb = Math.round(treeRssKb(p.pid) / 1024);
+        results.idleAfterClient = mem();
       }
       await p.stop();
     } finally {

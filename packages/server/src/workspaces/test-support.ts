@@ -172,3 +172,20 @@ export function treeRssKb(pid: number): number {
   }
   return total;
 }
+
+/** Per-process RSS and PSS (kB; PSS shares pages like the node binary fairly between processes). */
+export function treeMemory(pid: number): { pid: number; cmd: string; rssKb: number; pssKb: number }[] {
+  const out: { pid: number; cmd: string; rssKb: number; pssKb: number }[] = [];
+  for (const p of [pid, ...descendants(pid)]) {
+    try {
+      const rollup = fs.readFileSync(`/proc/${p}/smaps_rollup`, 'utf8');
+      const rss = Number(/^Rss:\s+(\d+)/m.exec(rollup)?.[1] ?? 0);
+      const pss = Number(/^Pss:\s+(\d+)/m.exec(rollup)?.[1] ?? 0);
+      const cmd = fs.readFileSync(`/proc/${p}/cmdline`, 'utf8').replace(/\0/g, ' ').trim().slice(0, 60);
+      out.push({ pid: p, cmd, rssKb: rss, pssKb: pss });
+    } catch {
+      // exited
+    }
+  }
+  return out;
+}
