@@ -6,24 +6,14 @@
  */
 import fs from 'node:fs';
 import http from 'node:http';
-import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { forwardHttp, forwardUpgrade, parseWorkspacePath } from './ide-proxy.js';
-import { defaultIdeAppDir } from './sandbox-command.js';
-import { ensureIdeBuilt, sandboxPrereq } from './test-support.js';
+import { ensureIdeBuilt, loadPlaywright, sandboxPrereq, type PwPage } from './test-support.js';
 import { WorkspaceRunner } from './workspace-runner.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-type Playwright = typeof import('playwright-core');
-function loadPlaywright(): Playwright | undefined {
-  try {
-    return createRequire(path.join(defaultIdeAppDir(), 'package.json'))('playwright-core') as Playwright;
-  } catch {
-    return undefined;
-  }
-}
 const playwright = loadPlaywright();
 const sandbox = sandboxPrereq();
 const skipReason = !sandbox.ok
@@ -136,10 +126,14 @@ describe.skipIf(!!skipReason)('IDE in Chromium through /ws/{id}/ (real sandbox)'
     if (root) fs.rmSync(root, { recursive: true, force: true });
   }, 60_000);
 
-  const tabLabels = (page: import('playwright-core').Page) =>
-    page.$$eval('#theia-main-content-panel .lm-TabBar-tab .lm-TabBar-tabLabel', els => els.map(e => e.textContent?.trim()));
-  const activeTab = (page: import('playwright-core').Page) =>
-    page.$eval('#theia-main-content-panel .lm-TabBar-tab.lm-mod-current .lm-TabBar-tabLabel', e => e.textContent?.trim()).catch(() => undefined);
+  const tabLabels = (page: PwPage) =>
+    page.evaluate(
+      `[...document.querySelectorAll('#theia-main-content-panel .lm-TabBar-tab .lm-TabBar-tabLabel')].map(e => e.textContent.trim())`,
+    ) as Promise<string[]>;
+  const activeTab = (page: PwPage) =>
+    page.evaluate(
+      `document.querySelector('#theia-main-content-panel .lm-TabBar-tab.lm-mod-current .lm-TabBar-tabLabel')?.textContent.trim()`,
+    ) as Promise<string | undefined>;
 
   it('loads the workbench, restores the session files, reports changes, restores them in a fresh browser', async () => {
     const browser = await playwright!.chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
@@ -194,9 +188,9 @@ describe.skipIf(!!skipReason)('IDE in Chromium through /ws/{id}/ (real sandbox)'
       await expect.poll(() => tabLabels(page2), { timeout: 20_000 }).toEqual(expect.arrayContaining(['a.ts', 'notes.md', 'b.txt']));
       await expect.poll(() => activeTab(page2), { timeout: 10_000 }).toBe('b.txt');
       // The embedding app chooses the theme: ?theme=dark on load, postMessage later.
-      expect(await page2.evaluate(() => document.body.classList.contains('theia-dark'))).toBe(true);
-      await page2.evaluate(() => window.postMessage({ type: 'coditect:theme', theme: 'light' }, window.location.origin));
-      await expect.poll(() => page2.evaluate(() => document.body.classList.contains('theia-light')), { timeout: 5000 }).toBe(true);
+      expect(await page2.evaluate(`document.body.classList.contains('theia-dark')`)).toBe(true);
+      await page2.evaluate(`window.postMessage({ type: 'coditect:theme', theme: 'light' }, window.location.origin)`);
+      await expect.poll(() => page2.evaluate(`document.body.classList.contains('theia-light')`), { timeout: 5000 }).toBe(true);
       await ctx2.close();
       expect(errors).toEqual([]);
       // Only the origin's favicon (the Coditect server's job) may be missing: every IDE asset loads under /ws/{id}/.

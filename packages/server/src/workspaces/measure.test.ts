@@ -4,13 +4,11 @@
  */
 import fs from 'node:fs';
 import http from 'node:http';
-import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { forwardHttp, forwardUpgrade, parseWorkspacePath } from './ide-proxy.js';
-import { defaultIdeAppDir } from './sandbox-command.js';
-import { ensureIdeBuilt, treeMemory, treeRssKb } from './test-support.js';
+import { ensureIdeBuilt, loadPlaywright, treeMemory, treeRssKb } from './test-support.js';
 import { startWorkspaceProcess, type WorkspaceProcess } from './workspace-process.js';
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -54,12 +52,7 @@ describe.runIf(process.env.CODITECT_IDE_MEASURE === '1')('IDE measurements', () 
       results.idleNoClient = mem();
 
       const chromium = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-      let playwright: typeof import('playwright-core') | undefined;
-      try {
-        playwright = createRequire(path.join(defaultIdeAppDir(), 'package.json'))('playwright-core');
-      } catch {
-        playwright = undefined;
-      }
+      const playwright = loadPlaywright();
       if (playwright && fs.existsSync(chromium)) {
         const proxy = http.createServer((req, res) => {
           const t = parseWorkspacePath(req.url ?? '/');
@@ -81,7 +74,7 @@ describe.runIf(process.env.CODITECT_IDE_MEASURE === '1')('IDE measurements', () 
           const t0 = performance.now();
           await page.goto(url);
           await page.waitForSelector('.theia-ApplicationShell #theia-statusBar', { timeout: 120_000 });
-          await page.waitForFunction(() => !document.querySelector('.theia-preload'), undefined, { timeout: 120_000 });
+          await page.waitForFunction(`!document.querySelector('.theia-preload')`, undefined, { timeout: 120_000 });
           render.push(Math.round(performance.now() - t0));
           if (i === 0) {
             await sleep(3000);

@@ -3,6 +3,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
+import { createRequire } from 'node:module';
 import net from 'node:net';
 import path from 'node:path';
 import { defaultIdeAppDir, findOnPath } from './sandbox-command.js';
@@ -188,4 +189,43 @@ export function treeMemory(pid: number): { pid: number; cmd: string; rssKb: numb
     }
   }
   return out;
+}
+
+/*
+ * Minimal structural types for the playwright-core API the browser tests use: playwright-core is a
+ * dev dependency of packages/ide (its own npm project), not of the server, so the server's
+ * typecheck must not need its types.
+ */
+export interface PwPage {
+  on(event: 'pageerror', cb: (e: Error) => void): void;
+  on(event: 'console', cb: (m: { type(): string; text(): string }) => void): void;
+  on(event: 'response', cb: (r: { status(): number; url(): string }) => void): void;
+  goto(url: string): Promise<unknown>;
+  waitForSelector(selector: string, opts?: { timeout?: number }): Promise<unknown>;
+  waitForFunction(expression: string, arg?: unknown, opts?: { timeout?: number }): Promise<unknown>;
+  /** Evaluates a JavaScript expression in the page. */
+  evaluate(expression: string): Promise<unknown>;
+  dblclick(selector: string): Promise<void>;
+  screenshot(opts: { path: string }): Promise<unknown>;
+  close(): Promise<void>;
+}
+export interface PwContext {
+  newPage(): Promise<PwPage>;
+  close(): Promise<void>;
+}
+export interface PwBrowser {
+  newContext(): Promise<PwContext>;
+  close(): Promise<void>;
+}
+export interface Playwright {
+  chromium: { launch(opts: { executablePath: string; args?: string[] }): Promise<PwBrowser> };
+}
+
+/** playwright-core from packages/ide/node_modules, or undefined. */
+export function loadPlaywright(): Playwright | undefined {
+  try {
+    return createRequire(path.join(defaultIdeAppDir(), 'package.json'))('playwright-core') as Playwright;
+  } catch {
+    return undefined;
+  }
 }
