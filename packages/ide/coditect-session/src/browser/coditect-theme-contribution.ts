@@ -1,0 +1,36 @@
+import { inject, injectable } from '@theia/core/shared/inversify';
+import { FrontendApplicationContribution } from '@theia/core/lib/browser/frontend-application-contribution';
+import { ThemeService } from '@theia/core/lib/browser/theming';
+
+/** Message the embedding Coditect web app posts to the IDE iframe when its theme changes. */
+export interface CoditectThemeMessage {
+  type: 'coditect:theme';
+  /** 'light', 'dark' or any installed Theia theme id */
+  theme: string;
+}
+
+/**
+ * Lets the embedding web app choose the IDE theme without touching user settings:
+ * `/ws/{id}/?theme=dark|light` on load, and `postMessage({type: 'coditect:theme', theme})` from
+ * a same-origin parent at any time. Not persisted: the app's theme wins on every load.
+ */
+@injectable()
+export class CoditectThemeContribution implements FrontendApplicationContribution {
+  @inject(ThemeService) protected readonly themes!: ThemeService;
+
+  onStart(): void {
+    const fromUrl = new URLSearchParams(window.location.search).get('theme');
+    if (fromUrl) this.apply(fromUrl);
+    window.addEventListener('message', event => {
+      if (event.origin !== window.location.origin) return;
+      const data = event.data as Partial<CoditectThemeMessage> | undefined;
+      if (data?.type === 'coditect:theme' && typeof data.theme === 'string') this.apply(data.theme);
+    });
+  }
+
+  protected apply(theme: string): void {
+    const id = theme === 'dark' || theme === 'light' ? theme : theme.slice(0, 100);
+    if (this.themes.getThemes().some(t => t.id === id)) this.themes.setCurrentTheme(id, false);
+    else console.warn(`[coditect] unknown theme ${id}`);
+  }
+}

@@ -1,0 +1,110 @@
+#!/usr/bin/env node
+// Coditect IDE sandbox entry: runs inside the workspace sandbox (bubblewrap, no network but its own
+// loopback) as one node process that
+//   1. relays the IDE:  unix socket CODITECT_IDE_SOCKET  ->  Theia on 127.0.0.1:CODITECT_IDE_PORT
+//   2. relays the API:  127.0.0.1:CODITECT_API_PORT      ->  unix socket CODITECT_API_SOCKET (host server)
+//   3. loads the Theia backend (lib/backend/main.js) in this same process (saves a node process).
+// The IDE socket is created only once Theia listens, so "the socket answers HTTP" means ready.
+// Node builtins only. Port 0 means "any free port" (useful outside a sandbox, in development).
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const env = process.env;
+const appDir = env.CODITECT_IDE_APP_DIR || path.resolve(here, '..');
+const ideSocket = env.CODITECT_IDE_SOCKET;
+const idePort = Number(env.CODITECT_IDE_PORT ?? 0);
+const apiSocket = env.CODITECT_API_SOCKET;
+const apiPort = Number(env.CODITECT_API_PORT ?? 0);
+const workspaceDir = env.CODITECT_WORKSPACE_DIR || process.cwd();
+
+function log(msg) {
+  process.stderr.write(`[ide-relay] ${msg}\n`);
+}
+
+if (!ideSocket) {
+  log('CODITECT_IDE_SOCKET is not set');
+  process.exit(2);
+}
+
+/** Pipes two sockets together; either side ending or failing ends both. */
+function pipe(a, b) {
+  a.pipe(b);
+  b.pipe(a);
+  const end = () => {
+    a.destroy();
+    b.destroy();
+  };
+  a.on('error', end);
+  b.on('error', end);
+  a.on('close', end);
+  b.on('close', end);
+}
+
+function listen(server, ...args) {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(...args, () => {
+      server.off('error', reject);
+      resolve(server.address());
+    });
+  });
+}
+
+// 2. API relay (before Theia loads, so CODITECT_API_URL is right for the backend and its terminals).
+if (apiSocket) {
+  const apiServer = net.createServer({ pauseOnConnect: true }, client => {
+    const upstream = net.connect(apiSocket);
+    upstream.once('connect', () => client.resume());
+    pipe(client, upstream);
+  });
+  const address = await listen(apiServer, apiPort, '127.0.0.1');
+  env.CODITECT_API_URL = `http://127.0.0.1:${address.port}`;
+  log(`API relay 127.0.0.1:${address.port} -> ${apiSocket}`);
+}
+
+// 3. Theia backend, in this process.
+process.argv = [process.argv[0], path.join(appDir, 'lib/backend/main.js'), '--hostname=127.0.0.1', `--port=${idePort}`, workspaceDir];
+const require = createRequire(path.join(appDir, 'package.json'));
+require(path.join(appDir, 'lib/backend/main.js'));
+let address;
+try {
+  address = await globalThis.serverAddress;
+} catch (e) {
+  log(`Theia backend failed to start: ${e?.message ?? e}`);
+  process.exit(1);
+}
+if (!address || typeof address.port !== 'number') {
+  log('Theia backend did not report its address');
+  process.exit(1);
+}
+
+// 1. IDE relay, now that Theia listens.
+try {
+  fs.unlinkSync(ideSocket);
+} catch {
+  // none
+}
+const ideServer = net.createServer({ pauseOnConnect: true }, client => {
+  const upstream = net.connect(address.port, '127.0.0.1');
+  upstream.once('connect', () => client.resume());
+  pipe(client, upstream);
+});
+await listen(ideServer, ideSocket);
+fs.chmodSync(ideSocket, 0o600);
+log(`IDE relay ${ideSocket} -> 127.0.0.1:${address.port} (ready)`);
+
+for (const signal of ['SIGTERM', 'SIGINT']) {
+  process.once(signal, () => {
+    ideServer.close();
+    try {
+      fs.unlinkSync(ideSocket);
+    } catch {
+      // gone
+    }
+    process.exit(0);
+  });
+}

@@ -1,0 +1,202 @@
+/**
+ * Browser check of the sandboxed IDE behind a prefix-stripping proxy at /ws/{id}/:
+ * the workbench loads (assets + WebSocket through the sub-path), the coditect-session extension
+ * restores the session's files from the API and reports changes (PATCH) through the backend.
+ * Needs bwrap, /usr/bin/chromium and playwright-core (a devDependency of packages/ide).
+ */
+import fs from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { forwardHttp, forwardUpgrade, parseWorkspacePath } from './ide-proxy.js';
+import { ensureIdeBuilt, loadPlaywright, sandboxPrereq, type PwPage } from './test-support.js';
+import { WorkspaceRunner } from './workspace-runner.js';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const playwright = loadPlaywright();
+const sandbox = sandboxPrereq();
+const skipReason = !sandbox.ok
+  ? sandbox.reason
+  : !fs.existsSync(CHROMIUM)
+    ? `${CHROMIUM} not found (apt-get install chromium)`
+    : !playwright
+      ? 'playwright-core is not installed in packages/ide (node scripts/ide-build.mjs)'
+      : undefined;
+if (skipReason) {
+  if (process.env.CI === 'true' && !sandbox.ok) throw new Error(`IDE BROWSER TEST: ${skipReason}`);
+  console.warn(`\n*** IDE BROWSER TEST SKIPPED: ${skipReason} ***\n`);
+}
+
+interface StoredSession {
+  id: string;
+  name: string;
+  activeFiles: string[];
+  state: Record<string, unknown>;
+}
+
+describe.skipIf(!!skipReason)('IDE in Chromium through /ws/{id}/ (real sandbox)', () => {
+  const sessionId = 'sess-e2e';
+  let root: string;
+  let runner: WorkspaceRunner;
+  let proxy: http.Server;
+  let base: string;
+  const patches: { activeFiles: string[]; state: Record<string, unknown> }[] = [];
+  const session: StoredSession = {
+    id: sessionId,
+    name: 'E2E',
+    activeFiles: ['src/a.ts', 'notes.md'],
+    state: { activeFile: 'src/a.ts' },
+  };
+  let apiServer: http.Server | undefined;
+
+  beforeAll(async () => {
+    await ensureIdeBuilt();
+    root = fs.mkdtempSync(path.join(os.tmpdir(), 'coditect-e2e-'));
+    const ws = path.join(root, 'ws');
+    fs.mkdirSync(path.join(ws, 'src'), { recursive: true });
+    fs.writeFileSync(path.join(ws, 'src', 'a.ts'), 'export const a = 1;\n');
+    fs.writeFileSync(path.join(ws, 'notes.md'), '# Notes\n');
+    fs.writeFileSync(path.join(ws, 'b.txt'), 'bee\n');
+
+    runner = new WorkspaceRunner({
+      runRoot: path.join(root, 'run'),
+      reapIntervalMs: 0,
+      beforeStart: async (_id, runDir) => {
+        const sock = path.join(runDir, 'api.sock');
+        fs.rmSync(sock, { force: true });
+        apiServer = http.createServer((req, res) => {
+          let body = '';
+          req.on('data', d => (body += d));
+          req.on('end', () => {
+            res.setHeader('content-type', 'application/json');
+            if (req.headers.authorization !== 'Bearer e2e-token') {
+              res.statusCode = 401;
+              res.end('{"error":{"code":"unauthorized","message":"no"}}');
+              return;
+            }
+            if (req.method === 'PATCH' && req.url === `/api/v5/sessions/${sessionId}`) {
+              const patch = JSON.parse(body);
+              patches.push(patch);
+              session.activeFiles = patch.activeFiles;
+              session.state = patch.state;
+            }
+            res.end(JSON.stringify(session));
+          });
+        });
+        await new Promise<void>(r => apiServer!.listen(sock, r));
+      },
+      afterExit: async () => {
+        await new Promise(r => apiServer?.close(r));
+      },
+    });
+    await runner.ensureRunning(sessionId, { workspaceDir: ws, env: { CODITECT_API_TOKEN: 'e2e-token' } });
+
+    proxy = http.createServer((req, res) => {
+      const target = parseWorkspacePath(req.url ?? '/');
+      const proc = target && runner.get(target.sessionId);
+      if (!target || !proc) {
+        res.writeHead(404).end();
+        return;
+      }
+      if (target.needsSlash) {
+        res.writeHead(308, { location: `/ws/${target.sessionId}/` }).end();
+        return;
+      }
+      runner.touch(target.sessionId);
+      forwardHttp(req, res, { socketPath: proc.socketPath, path: target.path, stripCookies: ['coditect_ws'] });
+    });
+    proxy.on('upgrade', (req, socket, head) => {
+      const target = parseWorkspacePath(req.url ?? '/');
+      const proc = target && runner.get(target.sessionId);
+      if (!target || !proc) {
+        socket.end('HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\n\r\n');
+        return;
+      }
+      const release = runner.acquire(target.sessionId);
+      forwardUpgrade(req, socket, head, { socketPath: proc.socketPath, path: target.path, onClose: release });
+    });
+    await new Promise<void>(r => proxy.listen(0, '127.0.0.1', r));
+    base = `http://127.0.0.1:${(proxy.address() as { port: number }).port}`;
+  }, 15 * 60_000);
+
+  afterAll(async () => {
+    await runner?.stopAll();
+    proxy?.close();
+    if (root) fs.rmSync(root, { recursive: true, force: true });
+  }, 60_000);
+
+  const tabLabels = (page: PwPage) =>
+    page.evaluate(
+      `[...document.querySelectorAll('#theia-main-content-panel .lm-TabBar-tab .lm-TabBar-tabLabel')].map(e => e.textContent.trim())`,
+    ) as Promise<string[]>;
+  const activeTab = (page: PwPage) =>
+    page.evaluate(
+      `document.querySelector('#theia-main-content-panel .lm-TabBar-tab.lm-mod-current .lm-TabBar-tabLabel')?.textContent.trim()`,
+    ) as Promise<string | undefined>;
+
+  it('loads the workbench, restores the session files, reports changes, restores them in a fresh browser', async () => {
+    const browser = await playwright!.chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+    try {
+      const redirect = await fetch(`${base}/ws/${sessionId}`, { redirect: 'manual' });
+      expect(redirect.status).toBe(308);
+
+      const ctx1 = await browser.newContext();
+      const page = await ctx1.newPage();
+      const errors: string[] = [];
+      page.on('pageerror', e => errors.push(e.message));
+      const consoleLines: string[] = [];
+      page.on('console', m => consoleLines.push(`${m.type()}: ${m.text()}`));
+      const failed: string[] = [];
+      page.on('response', r => {
+        if (r.status() >= 400) failed.push(`${r.status()} ${r.url()}`);
+      });
+      const t0 = Date.now();
+      await page.goto(`${base}/ws/${sessionId}/`);
+      try {
+        await page.waitForSelector('#files .theia-TreeNode', { timeout: 60_000 });
+      } catch (e) {
+        await page.screenshot({ path: process.env.CODITECT_SCREENSHOT ?? path.join(os.tmpdir(), 'coditect-ide-failure.png') });
+        console.log(consoleLines.slice(-40).join('\n'));
+        throw e;
+      }
+      const workbenchMs = Date.now() - t0;
+      console.log(`workbench + explorer rendered ${workbenchMs} ms after navigation`);
+
+      // Restored from the session: both files open, a.ts active.
+      await expect.poll(() => tabLabels(page), { timeout: 20_000 }).toEqual(expect.arrayContaining(['a.ts', 'notes.md']));
+      await expect.poll(() => activeTab(page), { timeout: 10_000 }).toBe('a.ts');
+
+      // Open b.txt from the explorer: the extension PATCHes the session (debounced).
+      await page.dblclick('#files .theia-TreeNode:has-text("b.txt")');
+      await expect.poll(() => activeTab(page), { timeout: 10_000 }).toBe('b.txt');
+      await expect
+        .poll(() => patches.at(-1), { timeout: 15_000 })
+        .toMatchObject({ activeFiles: expect.arrayContaining(['src/a.ts', 'notes.md', 'b.txt']), state: { activeFile: 'b.txt' } });
+      const layout = (patches.at(-1)!.state as { layout?: { version: number; left?: { expanded: boolean } } }).layout;
+      expect(layout?.version).toBe(1);
+      expect(typeof layout?.left?.expanded).toBe('boolean');
+      await page.screenshot({ path: path.join(root, 'ide.png') });
+      if (process.env.CODITECT_SCREENSHOT) fs.copyFileSync(path.join(root, 'ide.png'), process.env.CODITECT_SCREENSHOT);
+      await ctx1.close();
+
+      // A fresh browser profile (no Theia localStorage): the files come back from the session API.
+      const ctx2 = await browser.newContext();
+      const page2 = await ctx2.newPage();
+      await page2.goto(`${base}/ws/${sessionId}/?theme=dark`);
+      await page2.waitForSelector('#files .theia-TreeNode', { timeout: 60_000 });
+      await expect.poll(() => tabLabels(page2), { timeout: 20_000 }).toEqual(expect.arrayContaining(['a.ts', 'notes.md', 'b.txt']));
+      await expect.poll(() => activeTab(page2), { timeout: 10_000 }).toBe('b.txt');
+      // The embedding app chooses the theme: ?theme=dark on load, postMessage later.
+      expect(await page2.evaluate(`document.body.classList.contains('theia-dark')`)).toBe(true);
+      await page2.evaluate(`window.postMessage({ type: 'coditect:theme', theme: 'light' }, window.location.origin)`);
+      await expect.poll(() => page2.evaluate(`document.body.classList.contains('theia-light')`), { timeout: 5000 }).toBe(true);
+      await ctx2.close();
+      expect(errors).toEqual([]);
+      // Only the origin's favicon (the Coditect server's job) may be missing: every IDE asset loads under /ws/{id}/.
+      expect(failed.filter(f => !f.endsWith('/favicon.ico'))).toEqual([]);
+    } finally {
+      await browser.close();
+    }
+  }, 180_000);
+});
