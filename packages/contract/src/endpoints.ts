@@ -4,6 +4,7 @@ import {
   CreateSessionRequest, ListSessionsQuery, SessionPage, UpdateSessionRequest, WorkspaceSession,
 } from './sessions.js';
 import { llmEndpoints } from './llm.js';
+import { OpenWorkspaceResponse, WorkspaceStatusResponse } from './workspaces.js';
 import { ChangePasswordRequest, DeviceList, IdParams, UpdateProfileRequest, User } from './users.js';
 
 /** The prefix every endpoint path lives under. */
@@ -82,6 +83,13 @@ export const endpoints = {
   updateSession: endpoint({ method: 'PATCH', path: '/sessions/:id', tag: 'sessions', auth: true, tokenScope: 'sessions', status: 200,
     params: IdParams, body: UpdateSessionRequest, response: WorkspaceSession,
     summary: 'Rename a session or save its IDE state' }),
+  openWorkspace: endpoint({ method: 'POST', path: '/sessions/:id/open', tag: 'sessions', auth: true, status: 200,
+    params: IdParams, response: OpenWorkspaceResponse,
+    summary: "Start the session's IDE (single-flight) and set its path-scoped workspace cookie" }),
+  workspaceStatus: endpoint({ method: 'GET', path: '/sessions/:id/status', tag: 'sessions', auth: true, status: 200,
+    params: IdParams, response: WorkspaceStatusResponse, summary: "Whether the session's IDE is stopped, starting or running" }),
+  stopWorkspace: endpoint({ method: 'POST', path: '/sessions/:id/stop', tag: 'sessions', auth: true, status: 200,
+    params: IdParams, response: WorkspaceStatusResponse, summary: "Stop the session's IDE" }),
   deleteSession: endpoint({ method: 'DELETE', path: '/sessions/:id', tag: 'sessions', auth: true, tokenScope: 'sessions', status: 204,
     params: IdParams, summary: 'Delete a workspace session' }),
   ...llmEndpoints,

@@ -31,6 +31,10 @@ export const ErrorCodes = {
   internal_error: 500,
   upstream_error: 502,
   service_unavailable: 503,
+  workspace_capacity: 503,
+  workspace_sandbox_unavailable: 503,
+  workspace_start_failed: 502,
+  workspace_unavailable: 502,
   upstream_timeout: 504,
 } as const;
 

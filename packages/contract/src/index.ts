@@ -4,6 +4,7 @@ export * from './fields.js';
 export * from './users.js';
 export * from './auth.js';
 export * from './sessions.js';
+export * from './workspaces.js';
 export * from './endpoints.js';
 export * from './openapi.js';
 export * from './llm.js';

@@ -8,6 +8,7 @@ import { sessionRoutes } from './routes/sessions.js';
 import { systemRoutes } from './routes/system.js';
 import { userRoutes } from './routes/users.js';
 import { llmRoutes } from './routes/llm.js';
+import { workspaceRoutes } from './routes/workspaces.js';
 
 /** 1 MiB: larger JSON bodies answer 413 `payload_too_large`. */
 export const BODY_LIMIT = 1024 * 1024;
@@ -48,5 +49,7 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   await userRoutes(app, deps);
   await sessionRoutes(app, deps);
   await llmRoutes(app, deps);
+  await workspaceRoutes(app, deps);
+  deps.workspaces.setRouter(app.routing);
   return app;
 }

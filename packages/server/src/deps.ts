@@ -4,6 +4,7 @@ import type { RateLimiter } from './auth/rate-limiter.js';
 import type { Config } from './config/config.js';
 import type { Metrics } from './observability/metrics.js';
 import type { Store } from './store/database.js';
+import type { WorkspaceHost } from './workspaces/workspace-host.js';
 
 /** Everything commands need, built once in `main` (or a test) and passed down. */
 export interface Deps {
@@ -13,6 +14,8 @@ export interface Deps {
   limiter: RateLimiter;
   log: Logger;
   metrics: Metrics;
+  /** This node's running IDEs. */
+  workspaces: WorkspaceHost;
   /** Current time; injectable so tests can move it. */
   now: () => Date;
 }

@@ -8,6 +8,7 @@ import type { Deps } from './deps.js';
 import { Metrics } from './observability/metrics.js';
 import { Store } from './store/database.js';
 import { migrateToLatest } from './store/migrations/index.js';
+import { WorkspaceHost } from './workspaces/workspace-host.js';
 
 /** A started server and the one way to stop it. */
 export interface RunningServer {
@@ -30,12 +31,14 @@ export async function startServer(config: Config, overrides: Partial<Deps> = {})
     await store.close();
     throw err;
   }
+  const secret = resolveSigningSecret(config.jwt.secret, config.dataDir);
   const deps: Deps = {
     config,
     store,
     log,
+    workspaces: new WorkspaceHost(config, secret, log),
     tokens: new AccessTokens({
-      secret: resolveSigningSecret(config.jwt.secret, config.dataDir),
+      secret,
       issuer: config.jwt.issuer,
       audience: config.jwt.audience,
       ttlSeconds: config.jwt.accessTtlSeconds,
@@ -51,6 +54,8 @@ export async function startServer(config: Config, overrides: Partial<Deps> = {})
     url: address,
     deps,
     async close() {
+      // Stop the IDEs first: their sockets would otherwise keep connections open.
+      await deps.workspaces.close();
       await app.close();
       deps.limiter.close();
       await store.close();

@@ -14,7 +14,16 @@ import {
 
 /** Workspace sessions belong to the tenant; another tenant's id answers 404, never 403. */
 
+/**
+ * A workspace's own token may read and update only its own session (the IDE's
+ * session sync); anything else looks absent to it.
+ */
+function assertReachable(auth: AuthContext, id?: string): void {
+  if (auth.workspaceSessionId !== undefined && auth.workspaceSessionId !== id) throw notFound('Session');
+}
+
 export async function createWorkspaceSession(deps: Deps, auth: AuthContext, input: CreateSessionRequest): Promise<WorkspaceSession> {
+  assertReachable(auth);
   const at = deps.now().toISOString();
   const row = {
     tenant_id: auth.tenantId,
@@ -33,6 +42,7 @@ export async function createWorkspaceSession(deps: Deps, auth: AuthContext, inpu
 }
 
 export async function getWorkspaceSession(deps: Deps, auth: AuthContext, id: string): Promise<WorkspaceSession> {
+  assertReachable(auth, id);
   const row = await deps.store.read(auth.tenantId, (db) => findWorkspaceSession(db, auth.tenantId, id));
   if (!row) throw notFound('Session');
   return presentWorkspaceSession(row);
@@ -53,6 +63,9 @@ function decodeCursor(cursor: string): SessionCursor {
 }
 
 export async function listSessions(deps: Deps, auth: AuthContext, query: ListSessionsQuery): Promise<SessionPage> {
+  if (auth.workspaceSessionId) {
+    return { items: [await getWorkspaceSession(deps, auth, auth.workspaceSessionId)], nextCursor: null };
+  }
   const after = query.cursor ? decodeCursor(query.cursor) : undefined;
   // One extra row tells whether another page exists.
   const rows = await deps.store.read(auth.tenantId, (db) =>
@@ -66,6 +79,7 @@ export async function listSessions(deps: Deps, auth: AuthContext, query: ListSes
 }
 
 export async function updateSession(deps: Deps, auth: AuthContext, id: string, input: UpdateSessionRequest): Promise<WorkspaceSession> {
+  assertReachable(auth, id);
   const changes: WorkspaceSessionChanges = { updated_at: deps.now().toISOString() };
   if (input.name !== undefined) changes.name = input.name;
   if (input.activeFiles !== undefined) changes.active_files = json(input.activeFiles);
@@ -79,6 +93,7 @@ export async function updateSession(deps: Deps, auth: AuthContext, id: string, i
 }
 
 export async function removeSession(deps: Deps, auth: AuthContext, id: string): Promise<void> {
+  assertReachable(auth);
   const deleted = await deps.store.tenant(auth.tenantId, (tx) => deleteWorkspaceSession(tx, auth.tenantId, id));
   if (!deleted) throw notFound('Session');
 }

@@ -1,3 +1,4 @@
+import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 
@@ -93,6 +94,18 @@ const EnvSchema = z.object({
   CODITECT_WEB_DIR: z.string().optional(),
   CODITECT_DOCS: Bool.default(true),
   ...llmEnv,
+  /** Per-session IDE backends (packages/ide) run under bubblewrap; see workspaces/. */
+  CODITECT_IDE_APP_DIR: z.string().min(1).optional(),
+  /** Sockets and generated files of running IDEs; kept outside the data dir. Default: {tmp}/coditect-run-{uid}. */
+  CODITECT_WORKSPACE_RUN_DIR: z.string().min(1).optional(),
+  CODITECT_WORKSPACE_IDLE_MINUTES: z.coerce.number().min(0.01).default(15),
+  CODITECT_MAX_WORKSPACES: z.coerce.number().int().min(1).default(20),
+  /** Lifetime of the path-scoped workspace cookie; it slides while the IDE is in use. */
+  CODITECT_WORKSPACE_TOKEN_TTL_SECONDS: z.coerce.number().int().min(5).default(900),
+  /** Mark cookies Secure (set behind HTTPS). */
+  CODITECT_SECURE_COOKIES: Bool.default(false),
+  /** DEVELOPMENT ONLY: run IDEs without a sandbox when bubblewrap is unavailable. */
+  CODITECT_DANGEROUS_UNSANDBOXED_WORKSPACES: Bool.default(false),
 });
 
 export type RateLimit = { max: number; windowMs: number };
@@ -111,6 +124,15 @@ export interface Config {
   webDir: string | undefined;
   docs: boolean;
   llm: LlmConfig;
+  workspaces: {
+    ideAppDir: string | undefined;
+    runDir: string;
+    idleTimeoutMs: number;
+    maxRunning: number;
+    tokenTtlSeconds: number;
+    secureCookies: boolean;
+    dangerouslyUnsandboxed: boolean;
+  };
 }
 
 export class ConfigError extends Error {
@@ -163,6 +185,15 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     logLevel: e.CODITECT_LOG_LEVEL,
     webDir: e.CODITECT_WEB_DIR ? path.resolve(e.CODITECT_WEB_DIR) : undefined,
     docs: e.CODITECT_DOCS,
+    workspaces: {
+      ideAppDir: e.CODITECT_IDE_APP_DIR ? path.resolve(e.CODITECT_IDE_APP_DIR) : undefined,
+      runDir: path.resolve(e.CODITECT_WORKSPACE_RUN_DIR ?? path.join(os.tmpdir(), `coditect-run-${process.getuid?.() ?? 0}`)),
+      idleTimeoutMs: Math.round(e.CODITECT_WORKSPACE_IDLE_MINUTES * 60_000),
+      maxRunning: e.CODITECT_MAX_WORKSPACES,
+      tokenTtlSeconds: e.CODITECT_WORKSPACE_TOKEN_TTL_SECONDS,
+      secureCookies: e.CODITECT_SECURE_COOKIES,
+      dangerouslyUnsandboxed: e.CODITECT_DANGEROUS_UNSANDBOXED_WORKSPACES,
+    },
     llm: {
       masterKey: e.CODITECT_LLM_MASTER_KEY,
       providers: {

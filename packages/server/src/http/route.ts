@@ -47,7 +47,8 @@ export function route<E extends Endpoint>(
         query: validate(endpoint.query, request.query, 'query'),
         params: validate(endpoint.params, request.params, 'path'),
         auth,
-        client: { ip: request.ip, userAgent: request.headers['user-agent'] ?? null },
+        // Requests through a workspace's Unix socket have no IP.
+        client: { ip: request.ip ?? 'workspace-socket', userAgent: request.headers['user-agent'] ?? null },
         request,
         reply,
       } as HandlerInput<E>;

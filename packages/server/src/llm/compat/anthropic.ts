@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { API_PREFIX } from '@coditect/contract';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
-import { authenticateApiToken, presentedToken } from '../../http/authenticate-api-token.js';
+import { authenticateToken, presentedToken } from '../../http/authenticate-api-token.js';
 import type { Deps } from '../../deps.js';
 import { AppError } from '../../http/app-error.js';
 import { toAppError, type LlmGateway } from '../gateway.js';
@@ -45,7 +45,7 @@ export async function anthropicCompatRoutes(app: FastifyInstance, deps: Deps, ga
     try {
       const token = presentedToken(request);
       if (!token) throw new AppError('missing_token', 'Send a Coditect personal access token as x-api-key');
-      const who = await authenticateApiToken(deps, token, 'llm');
+      const who = await authenticateToken(deps, request, token, 'llm');
       const parsed = Body.safeParse(request.body);
       if (!parsed.success) {
         throw new AppError('validation_failed', parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));

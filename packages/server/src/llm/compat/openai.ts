@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { API_PREFIX } from '@coditect/contract';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { authenticateApiToken, presentedToken } from '../../http/authenticate-api-token.js';
+import { authenticateToken, presentedToken } from '../../http/authenticate-api-token.js';
 import { listModels } from '../../commands/llm-providers.js';
 import type { Deps } from '../../deps.js';
 import { AppError } from '../../http/app-error.js';
@@ -42,7 +42,7 @@ export async function openAiCompatRoutes(app: FastifyInstance, deps: Deps, gatew
   const auth = (request: FastifyRequest) => {
     const token = presentedToken(request);
     if (!token) throw new AppError('missing_token', 'Send a Coditect personal access token as the API key');
-    return authenticateApiToken(deps, token, 'llm');
+    return authenticateToken(deps, request, token, 'llm');
   };
 
   app.get(`${OPENAI_BASE}/models`, async (request, reply) => {

@@ -1,0 +1,52 @@
+import type { OpenWorkspaceResponse, WorkspaceStatusResponse } from '@coditect/contract';
+import type { FastifyReply } from 'fastify';
+import type { Deps } from '../deps.js';
+import { AppError, notFound } from '../http/app-error.js';
+import type { AuthContext } from '../http/authenticate.js';
+import { setWorkspaceCookie } from '../http/workspace-cookie.js';
+import { findWorkspaceSession, updateWorkspaceSession } from '../store/repositories/workspace-sessions.js';
+import { WorkspaceStartError } from '../workspaces/workspace-process.js';
+
+/** Opening, watching and stopping a session's IDE. Only the signed-in user (not a token) may do it. */
+
+async function assertOwnSession(deps: Deps, auth: AuthContext, id: string): Promise<void> {
+  if (auth.workspaceSessionId !== undefined) throw notFound('Session');
+  const row = await deps.store.read(auth.tenantId, (db) => findWorkspaceSession(db, auth.tenantId, id));
+  if (!row) throw notFound('Session');
+}
+
+/** Maps the runner's failures to API errors with stable codes. */
+function toAppError(err: unknown): AppError {
+  const code = (err as { code?: string }).code;
+  if (code === 'workspace_capacity' || code === 'workspace_sandbox_unavailable') {
+    return new AppError(code, (err as Error).message, { expected: true });
+  }
+  if (err instanceof WorkspaceStartError) {
+    return new AppError('workspace_start_failed', 'The IDE failed to start; try again', { cause: err, expected: false });
+  }
+  return new AppError('service_unavailable', 'Workspaces are unavailable right now', { cause: err, expected: false });
+}
+
+export async function openWorkspace(deps: Deps, auth: AuthContext, id: string, reply: FastifyReply): Promise<OpenWorkspaceResponse> {
+  await assertOwnSession(deps, auth, id);
+  try {
+    await deps.workspaces.open({ tenantId: auth.tenantId, userId: auth.userId, workspaceId: id });
+  } catch (err) {
+    throw toAppError(err);
+  }
+  const at = deps.now().toISOString();
+  await deps.store.tenant(auth.tenantId, (tx) => updateWorkspaceSession(tx, auth.tenantId, id, { last_opened_at: at }));
+  await setWorkspaceCookie(deps, reply, { ...auth, workspaceId: id });
+  return { url: `/ws/${id}/`, status: 'running' };
+}
+
+export async function workspaceStatus(deps: Deps, auth: AuthContext, id: string): Promise<WorkspaceStatusResponse> {
+  await assertOwnSession(deps, auth, id);
+  return { status: deps.workspaces.status(id) };
+}
+
+export async function stopWorkspace(deps: Deps, auth: AuthContext, id: string): Promise<WorkspaceStatusResponse> {
+  await assertOwnSession(deps, auth, id);
+  await deps.workspaces.stop(id);
+  return { status: deps.workspaces.status(id) };
+}

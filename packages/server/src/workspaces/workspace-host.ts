@@ -1,0 +1,156 @@
+import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import path from 'node:path';
+import { jwtVerify, SignJWT } from 'jose';
+import type { Logger } from 'pino';
+import { WorkspaceTokens } from '../auth/workspace-tokens.js';
+import type { Config } from '../config/config.js';
+import { workspaceDir } from './workspace-paths.js';
+import { WorkspaceRunner, type WorkspaceStatus } from './workspace-runner.js';
+import type { WorkspaceProcess } from './workspace-process.js';
+
+/** Requests that arrived through a workspace's own API socket carry its session id here. */
+export const ARRIVED_VIA_WORKSPACE = Symbol('coditect.workspaceSocket');
+type TaggedRequest = IncomingMessage & { [ARRIVED_VIA_WORKSPACE]?: string };
+
+/** Prefix of a workspace API token, so the authenticator can tell it from other tokens. */
+export const WORKSPACE_TOKEN_PREFIX = 'cdw_';
+
+/** Inside the sandbox the relay forwards this loopback port to `{runDir}/api.sock`. */
+const SANDBOX_API_URL = 'http://127.0.0.1:3001';
+
+export interface WorkspaceCaller {
+  tenantId: string;
+  userId: string;
+  workspaceId: string;
+}
+
+/**
+ * This node's workspaces: the runner of sandboxed IDE backends, the API socket
+ * each one talks to, and the token its backend (and the `coditect` CLI in its
+ * terminal) uses. Such a token is valid only while that very instance runs and
+ * only on requests arriving through that instance's socket: it is useless
+ * anywhere else and dies with the workspace.
+ */
+export class WorkspaceHost {
+  readonly runner: WorkspaceRunner;
+  /** Tokens of the path-scoped IDE cookie (the browser side). */
+  readonly cookieTokens: WorkspaceTokens;
+  private readonly nonces = new Map<string, string>();
+  private readonly apiServers = new Map<string, http.Server>();
+  private router: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
+  private readonly audience: string;
+
+  constructor(
+    private readonly config: Config,
+    private readonly secret: Uint8Array,
+    private readonly log: Logger,
+  ) {
+    this.audience = `${config.jwt.audience}:workspace-api`;
+    this.cookieTokens = new WorkspaceTokens({ secret, issuer: config.jwt.issuer, audience: config.jwt.audience,
+      ttlSeconds: config.workspaces.tokenTtlSeconds });
+    const ws = config.workspaces;
+    this.runner = new WorkspaceRunner({
+      runRoot: ws.runDir,
+      ...(ws.ideAppDir ? { ideAppDir: ws.ideAppDir } : {}),
+      logger: log,
+      idleTimeoutMs: ws.idleTimeoutMs,
+      maxRunning: ws.maxRunning,
+      dangerouslyAllowUnsandboxed: ws.dangerouslyUnsandboxed,
+      beforeStart: (id, runDir) => this.listenApiSocket(id, runDir),
+      afterExit: (id) => this.retire(id),
+      onCrash: (id, exit, output) => log.error({ sessionId: id, exit, output: output.slice(-10) }, 'workspace crashed; it restarts on the next open'),
+    });
+  }
+
+  /** The HTTP router API-socket requests go to (the Fastify app's `routing`). */
+  setRouter(router: (req: IncomingMessage, res: ServerResponse) => void): void {
+    this.router = router;
+  }
+
+  status(workspaceId: string): WorkspaceStatus {
+    return this.runner.status(workspaceId);
+  }
+
+  /** Starts (or joins the start of) the session's IDE; creates its directory on first open. */
+  async open(caller: WorkspaceCaller): Promise<WorkspaceProcess> {
+    const { tenantId, userId, workspaceId } = caller;
+    let nonce = this.nonces.get(workspaceId);
+    if (!nonce) {
+      nonce = randomUUID();
+      this.nonces.set(workspaceId, nonce);
+    }
+    const token = WORKSPACE_TOKEN_PREFIX + await new SignJWT({ tid: tenantId, wid: workspaceId, nonce, typ: 'workspace-api' })
+      .setProtectedHeader({ alg: 'HS256' }).setSubject(userId).setIssuer(this.config.jwt.issuer)
+      .setAudience(this.audience).setIssuedAt().sign(this.secret);
+    const dir = workspaceDir(this.config.dataDir, tenantId, workspaceId);
+    const homeDir = path.join(this.config.dataDir, 'workspace-homes', tenantId, workspaceId);
+    fs.mkdirSync(homeDir, { recursive: true });
+    return this.runner.ensureRunning(workspaceId, {
+      workspaceDir: dir,
+      homeDir,
+      env: { CODITECT_API_URL: SANDBOX_API_URL, CODITECT_API_TOKEN: token, CODITECT_SESSION_ID: workspaceId },
+    });
+  }
+
+  async stop(workspaceId: string): Promise<void> {
+    await this.runner.stop(workspaceId);
+  }
+
+  /** Verifies a workspace API token presented on `request`; undefined when it is not valid here and now. */
+  async verifyApiToken(request: IncomingMessage, token: string): Promise<WorkspaceCaller | undefined> {
+    const via = (request as TaggedRequest)[ARRIVED_VIA_WORKSPACE];
+    if (!via || !token.startsWith(WORKSPACE_TOKEN_PREFIX)) return undefined;
+    try {
+      const { payload } = await jwtVerify(token.slice(WORKSPACE_TOKEN_PREFIX.length), this.secret, {
+        algorithms: ['HS256'], issuer: this.config.jwt.issuer, audience: this.audience,
+      });
+      const { sub, tid, wid, nonce, typ } = payload;
+      if (typ !== 'workspace-api' || wid !== via || typeof sub !== 'string' || typeof tid !== 'string') return undefined;
+      if (!nonce || this.nonces.get(wid) !== nonce) return undefined;
+      return { tenantId: tid, userId: sub, workspaceId: wid };
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Stops every workspace and closes their sockets (server shutdown). */
+  async close(): Promise<void> {
+    await this.runner.stopAll();
+    for (const id of [...this.apiServers.keys()]) await this.retire(id);
+  }
+
+  private async listenApiSocket(workspaceId: string, runDir: string): Promise<void> {
+    await this.closeApiSocket(workspaceId);
+    const socketPath = path.join(runDir, 'api.sock');
+    fs.rmSync(socketPath, { force: true });
+    const server = http.createServer((req, res) => {
+      (req as TaggedRequest)[ARRIVED_VIA_WORKSPACE] = workspaceId;
+      if (!this.router) {
+        res.writeHead(503).end();
+        return;
+      }
+      this.router(req, res);
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(socketPath, () => resolve());
+    });
+    this.apiServers.set(workspaceId, server);
+  }
+
+  private async closeApiSocket(workspaceId: string): Promise<void> {
+    const server = this.apiServers.get(workspaceId);
+    if (!server) return;
+    this.apiServers.delete(workspaceId);
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  /** The instance is gone: its token stops working and its socket closes. */
+  private async retire(workspaceId: string): Promise<void> {
+    this.nonces.delete(workspaceId);
+    await this.closeApiSocket(workspaceId);
+  }
+}
