@@ -10,9 +10,10 @@ export default defineConfig({
   },
   test: {
     include: ['packages/*/src/**/*.test.ts', 'packages/*/test/**/*.test.ts'],
-    globalSetup: ['packages/server/src/test-support/global-setup.ts'],
+    globalSetup: ['packages/server/src/test-support/global-setup.ts', 'packages/server/src/workspaces/vitest.global-setup.ts'],
     testTimeout: 30_000,
-    hookTimeout: 60_000,
+    // Long enough for a cold install + build of the IDE inside a suite's beforeAll.
+    hookTimeout: 15 * 60_000,
     pool: 'forks',
     reporters: ['default'],
   },

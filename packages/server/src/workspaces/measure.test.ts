@@ -1,6 +1,6 @@
 /**
  * Measurements for packages/ide/README.md (not a regular test: runs only with CODITECT_IDE_MEASURE=1).
- *   CODITECT_IDE_MEASURE=1 npx vitest@3.2.7 run --config packages/server/src/workspaces/vitest.config.ts measure
+ *   CODITECT_IDE_MEASURE=1 npx vitest run packages/server/src/workspaces/measure
  */
 import fs from 'node:fs';
 import http from 'node:http';

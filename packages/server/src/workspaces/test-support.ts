@@ -68,9 +68,9 @@ export interface UpgradeResult {
 }
 
 /** A raw WebSocket handshake over a Unix socket (no dependency): returns the status line and first text frame. */
-export function websocketOverSocket(socketPath: string, urlPath: string, headers: Record<string, string>): Promise<UpgradeResult> {
+export function websocketOverSocket(socketPath: string | net.NetConnectOpts, urlPath: string, headers: Record<string, string>): Promise<UpgradeResult> {
   return new Promise((resolve, reject) => {
-    const sock = net.connect(socketPath);
+    const sock = typeof socketPath === 'string' ? net.connect(socketPath) : net.connect(socketPath);
     const key = crypto.randomBytes(16).toString('base64');
     let buf = Buffer.alloc(0);
     let statusLine: string | undefined;
@@ -86,7 +86,7 @@ export function websocketOverSocket(socketPath: string, urlPath: string, headers
     sock.on('connect', () => {
       const lines = [
         `GET ${urlPath} HTTP/1.1`,
-        'Host: localhost:8080',
+        ...(headers.Host ? [] : ['Host: localhost:8080']),
         'Connection: Upgrade',
         'Upgrade: websocket',
         'Sec-WebSocket-Version: 13',

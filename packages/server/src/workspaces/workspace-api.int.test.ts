@@ -1,0 +1,182 @@
+/**
+ * The runner as the API exposes it: open/status/stop, the /ws/{id}/ proxy's
+ * checks from the attacker's side (HTTP and WebSocket), capacity, idle stop,
+ * crash restart, and the workspace's own API token. Real bwrap, real Theia.
+ */
+import fs from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createSession, login, registerAccount, type Account } from '../test-support/factories.js';
+import { startTestServer, type TestServer } from '../test-support/test-server.js';
+import { ensureIdeBuilt, isAlive, sandboxPrereq, websocketOverSocket } from './test-support.js';
+
+const sandbox = sandboxPrereq();
+if (!sandbox.ok) {
+  if (process.env.CI === 'true') throw new Error(`workspace API tests need a sandbox in CI: ${sandbox.reason}`);
+  console.warn(`\n*** WORKSPACE API TESTS SKIPPED: ${sandbox.reason} ***\n`);
+}
+
+const cookieOf = (res: Response) => (res.headers.get('set-cookie') ?? '').split(';')[0]!;
+
+/** A request on a Unix socket (the workspace's API socket). */
+function viaSocket(socketPath: string, method: string, urlPath: string, token: string, body?: unknown) {
+  return new Promise<{ status: number; body: any }>((resolve, reject) => {
+    const req = http.request({ socketPath, method, path: urlPath, headers: {
+      authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) } }, (res) => {
+      let text = '';
+      res.on('data', (d) => (text += d));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text ? JSON.parse(text) : undefined }));
+    });
+    req.on('error', reject);
+    req.end(body ? JSON.stringify(body) : undefined);
+  });
+}
+
+/** The token the runner gave the sandboxed IDE, read from its environment as root can. */
+function workspaceTokenOf(pid: number): string {
+  const pids = [pid, ...fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p)).map(Number)];
+  for (const p of pids) {
+    try {
+      const env = fs.readFileSync(`/proc/${p}/environ`, 'utf8').split('\0');
+      const hit = env.find((e) => e.startsWith('CODITECT_API_TOKEN=cdw_'));
+      if (hit) return hit.slice('CODITECT_API_TOKEN='.length);
+    } catch { /* gone or not ours */ }
+  }
+  throw new Error('no workspace token found');
+}
+
+describe.skipIf(!sandbox.ok)('workspaces through the API (real sandbox, real Theia)', () => {
+  let t: TestServer;
+  let a: Account;
+  const port = () => Number(new URL(t.origin).port);
+  const open = (token: string, id: string) => fetch(`${t.origin}/api/v5/sessions/${id}/open`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
+  const page = (id: string, cookie?: string) => fetch(`${t.origin}/ws/${id}/`, { headers: cookie ? { cookie } : {} });
+  const upgrade = (id: string, cookie: string) => websocketOverSocket({ port: port(), host: '127.0.0.1' },
+    `/ws/${id}/socket.io/?EIO=4&transport=websocket`, { Host: `127.0.0.1:${port()}`, Origin: t.origin, Cookie: cookie });
+
+  beforeAll(async () => {
+    await ensureIdeBuilt();
+    t = await startTestServer('sqlite', { CODITECT_MAX_WORKSPACES: '2' });
+    a = await registerAccount(t.api);
+  }, 15 * 60_000);
+  afterAll(async () => { await t?.close(); });
+
+  it('open is single-flight, sets a path-scoped HttpOnly SameSite=Strict cookie, and serves the IDE', async () => {
+    const s = await createSession(t.api, a.accessToken);
+    expect((await t.api.get(`/sessions/${s.id}/status`, { token: a.accessToken })).body.status).toBe('stopped');
+    const [r1, r2] = await Promise.all([open(a.accessToken, s.id), open(a.accessToken, s.id)]);
+    expect(r1.status).toBe(200);
+    expect(await r1.json()).toEqual({ url: `/ws/${s.id}/`, status: 'running' });
+    expect(r2.status).toBe(200);
+    expect(t.server.deps.workspaces.runner.size).toBe(1);
+    const cookie = r1.headers.get('set-cookie')!;
+    expect(cookie).toContain(`Path=/ws/${s.id}/`);
+    expect(cookie).toContain('HttpOnly');
+    expect(cookie).toContain('SameSite=Strict');
+    const res = await page(s.id, cookieOf(r1));
+    expect(res.status).toBe(200);
+    expect(await res.text()).toContain('<html');
+    expect(fs.existsSync(path.join(t.dataDir, 'workspaces', a.tenantId, s.id))).toBe(true);
+    const session = await t.api.get(`/sessions/${s.id}`, { token: a.accessToken });
+    expect(session.body.lastOpenedAt).toBeTruthy();
+    expect((await t.api.post(`/sessions/${s.id}/stop`, undefined, { token: a.accessToken })).body.status).toBe('stopped');
+  });
+
+  it('refuses the proxy without a cookie, with another session\'s cookie, another tenant\'s, or a revoked login — HTTP and WebSocket', async () => {
+    const mine = await createSession(t.api, a.accessToken, 'mine');
+    const other = await createSession(t.api, a.accessToken, 'other');
+    const rMine = await open(a.accessToken, mine.id);
+    const mineCookie = cookieOf(rMine);
+    const b = await registerAccount(t.api);
+    const bSession = await createSession(t.api, b.accessToken);
+    // Attacker B crafts a request for A's running workspace with B's own (valid) cookie for B's session.
+    const bCookie = cookieOf(await open(b.accessToken, bSession.id));
+    await t.api.post(`/sessions/${bSession.id}/stop`, undefined, { token: b.accessToken });
+
+    expect((await page(mine.id)).status).toBe(401);
+    expect((await page(mine.id, 'coditect_ws=garbage')).status).toBe(401);
+    expect((await page(other.id, mineCookie)).status).toBe(404); // a cookie for another session
+    expect((await page(mine.id, bCookie)).status).toBe(404); // another tenant's cookie
+    // B cannot even open A's session.
+    expect((await open(b.accessToken, mine.id)).status).toBe(404);
+
+    // The legit cookie works, also for the WebSocket (with Theia's own connection cookie).
+    const ok = await page(mine.id, mineCookie);
+    expect(ok.status).toBe(200);
+    const theiaCookie = cookieOf(ok);
+    const both = theiaCookie ? `${mineCookie}; ${theiaCookie}` : mineCookie;
+    expect((await upgrade(mine.id, both)).statusLine).toContain(' 101 ');
+    expect((await upgrade(mine.id, theiaCookie)).statusLine).toContain(' 401 ');
+    expect((await upgrade(mine.id, `${bCookie}; ${theiaCookie}`)).statusLine).toContain(' 404 ');
+
+    // Revoking the login that opened it ends access on the next request.
+    const second = await login(t.api, a.email);
+    const cookie2 = cookieOf(await open(second.body.accessToken, mine.id));
+    expect((await page(mine.id, cookie2)).status).toBe(200);
+    await t.api.post('/auth/logout', undefined, { token: second.body.accessToken });
+    expect((await page(mine.id, cookie2)).status).toBe(401);
+    expect((await upgrade(mine.id, `${cookie2}; ${theiaCookie}`)).statusLine).toContain(' 401 ');
+    await t.api.post(`/sessions/${mine.id}/stop`, undefined, { token: a.accessToken });
+  });
+
+  it('the workspace token works only through its own socket, only for its own session, and dies with the workspace', async () => {
+    const s = await createSession(t.api, a.accessToken, 'with token');
+    const other = await createSession(t.api, a.accessToken, 'sibling');
+    await open(a.accessToken, s.id);
+    const proc = t.server.deps.workspaces.runner.get(s.id)!;
+    const token = workspaceTokenOf(proc.pid);
+    const sock = proc.apiSocketPath;
+    expect((await viaSocket(sock, 'GET', `/api/v5/sessions/${s.id}`, token)).status).toBe(200);
+    const patched = await viaSocket(sock, 'PATCH', `/api/v5/sessions/${s.id}`, token, { activeFiles: ['x.ts'] });
+    expect(patched.status).toBe(200);
+    expect(patched.body.activeFiles).toEqual(['x.ts']);
+    // Its own session only: siblings look absent, and it cannot open, stop or create.
+    expect((await viaSocket(sock, 'GET', `/api/v5/sessions/${other.id}`, token)).status).toBe(404);
+    expect((await viaSocket(sock, 'DELETE', `/api/v5/sessions/${other.id}`, token)).status).toBe(404);
+    expect((await viaSocket(sock, 'POST', `/api/v5/sessions/${s.id}/stop`, token)).status).toBe(401);
+    expect((await viaSocket(sock, 'GET', '/api/v5/sessions', token)).body.items.map((x: { id: string }) => x.id)).toEqual([s.id]);
+    // Exfiltrated to the public port, it is worthless.
+    expect((await t.api.get(`/sessions/${s.id}`, { token })).status).toBe(401);
+    await t.api.post(`/sessions/${s.id}/stop`, undefined, { token: a.accessToken });
+    expect(fs.existsSync(sock)).toBe(false);
+    // Reopened, the old instance's token is dead even on the new socket.
+    await open(a.accessToken, s.id);
+    const sock2 = t.server.deps.workspaces.runner.get(s.id)!.apiSocketPath;
+    expect((await viaSocket(sock2, 'GET', `/api/v5/sessions/${s.id}`, token)).status).toBe(401);
+    await t.api.post(`/sessions/${s.id}/stop`, undefined, { token: a.accessToken });
+  });
+
+  it('answers 503 workspace_capacity when the node is full', async () => {
+    const ids = await Promise.all([1, 2, 3].map((i) => createSession(t.api, a.accessToken, `cap ${i}`)));
+    expect((await open(a.accessToken, ids[0]!.id)).status).toBe(200);
+    expect((await open(a.accessToken, ids[1]!.id)).status).toBe(200);
+    const full = await open(a.accessToken, ids[2]!.id);
+    expect(full.status).toBe(503);
+    expect(((await full.json()) as { error: { code: string } }).error.code).toBe('workspace_capacity');
+    await t.server.deps.workspaces.runner.stopAll().catch(() => {});
+  });
+
+  it('restarts a crashed backend on the next open; stops idle ones', async () => {
+    const t2 = await startTestServer('sqlite', { CODITECT_WORKSPACE_IDLE_MINUTES: '0.01' });
+    try {
+      const b = await registerAccount(t2.api);
+      const s = await createSession(t2.api, b.accessToken);
+      const openB = () => fetch(`${t2.origin}/api/v5/sessions/${s.id}/open`, { method: 'POST', headers: { authorization: `Bearer ${b.accessToken}` } });
+      expect((await openB()).status).toBe(200);
+      const first = t2.server.deps.workspaces.runner.get(s.id)!;
+      process.kill(-first.pid, 'SIGKILL');
+      await first.exited;
+      expect((await t2.api.get(`/sessions/${s.id}/status`, { token: b.accessToken })).body.status).toBe('stopped');
+      expect((await openB()).status).toBe(200);
+      const second = t2.server.deps.workspaces.runner.get(s.id)!;
+      expect(second.pid).not.toBe(first.pid);
+      // Idle (no connection, 0.6 s timeout): the reaper stops it.
+      await new Promise((r) => setTimeout(r, 700));
+      expect(await t2.server.deps.workspaces.runner.reapIdle()).toEqual([s.id]);
+      expect(isAlive(second.pid)).toBe(false);
+    } finally {
+      await t2.close();
+    }
+  });
+});
