@@ -6,3 +6,4 @@ export * from './auth.js';
 export * from './sessions.js';
 export * from './endpoints.js';
 export * from './openapi.js';
+export * from './client.js';

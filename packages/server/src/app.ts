@@ -7,6 +7,7 @@ import { authRoutes } from './routes/auth.js';
 import { sessionRoutes } from './routes/sessions.js';
 import { systemRoutes } from './routes/system.js';
 import { userRoutes } from './routes/users.js';
+import { webAppRoutes } from './routes/web-app.js';
 
 /** 1 MiB: larger JSON bodies answer 413 `payload_too_large`. */
 export const BODY_LIMIT = 1024 * 1024;
@@ -42,5 +43,6 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   await authRoutes(app, deps);
   await userRoutes(app, deps);
   await sessionRoutes(app, deps);
+  await webAppRoutes(app, deps);
   return app;
 }
