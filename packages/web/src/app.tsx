@@ -1,0 +1,35 @@
+import { MantineProvider, localStorageColorSchemeManager } from '@mantine/core';
+import { Notifications } from '@mantine/notifications';
+import { QueryClientProvider } from '@tanstack/react-query';
+import { useEffect } from 'react';
+import { RouterProvider } from 'react-router';
+import { onSignedOut, useAuth } from './auth/auth-store';
+import { loginPathFor } from './forms/safe-return';
+import { queryClient } from './query-client';
+import { router } from './router';
+import { theme } from './theme';
+
+export const colorSchemeManager = localStorageColorSchemeManager({ key: 'coditect.color-scheme' });
+
+onSignedOut((reason) => {
+  queryClient.clear();
+  const { location } = router.state;
+  if (location.pathname === '/login' || location.pathname === '/register') return;
+  void router.navigate(reason === 'ended' ? loginPathFor(location) : '/login', { replace: true });
+});
+
+export function App() {
+  const restore = useAuth((s) => s.restore);
+  useEffect(() => {
+    void restore();
+  }, [restore]);
+
+  return (
+    <MantineProvider theme={theme} colorSchemeManager={colorSchemeManager} defaultColorScheme="light">
+      <QueryClientProvider client={queryClient}>
+        <Notifications position="top-right" limit={4} />
+        <RouterProvider router={router} />
+      </QueryClientProvider>
+    </MantineProvider>
+  );
+}
