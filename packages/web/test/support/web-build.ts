@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, rmdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
@@ -38,7 +38,12 @@ export async function ensureWebBuilt(): Promise<string> {
     if (built < sources) {
       console.log('[browser tests] building the web app (dist/ is missing or stale)…');
       const vite = path.join(path.dirname(createRequire(import.meta.url).resolve('vite/package.json')), 'bin/vite.js');
-      execFileSync(process.execPath, [vite, 'build', '--logLevel', 'warn'], { cwd: WEB_ROOT, stdio: 'inherit' });
+      // Asynchronously: a blocked worker thread would miss the test runner's heartbeats.
+      await new Promise<void>((resolve, reject) => {
+        const child = spawn(process.execPath, [vite, 'build', '--logLevel', 'warn'], { cwd: WEB_ROOT, stdio: 'inherit' });
+        child.on('error', reject);
+        child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`vite build exited with ${code}`))));
+      });
     }
   } finally {
     rmdirSync(lock);
