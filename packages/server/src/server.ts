@@ -5,6 +5,7 @@ import { resolveSigningSecret } from './auth/signing-secret.js';
 import { buildApp } from './app.js';
 import type { Config } from './config/config.js';
 import type { Deps } from './deps.js';
+import { Metrics } from './observability/metrics.js';
 import { Store } from './store/database.js';
 import { migrateToLatest } from './store/migrations/index.js';
 
@@ -40,6 +41,7 @@ export async function startServer(config: Config, overrides: Partial<Deps> = {})
       ttlSeconds: config.jwt.accessTtlSeconds,
     }),
     limiter: new RateLimiter(),
+    metrics: new Metrics(store),
     now: () => new Date(),
     ...overrides,
   };

@@ -1,3 +1,4 @@
+import os from 'node:os';
 import { hash, verify } from '@node-rs/argon2';
 
 /**
@@ -11,11 +12,31 @@ export const ARGON2_PARAMS = {
   parallelism: 1,
 } as const;
 
-export const hashPassword = (password: string): Promise<string> => hash(password, ARGON2_PARAMS);
+/**
+ * Off the event loop is not enough: four pool threads hashing at once would take
+ * every core of a small machine and starve request handling. At most cores - 1
+ * hashes run at a time, so one core always serves other requests; the rest queue.
+ */
+const MAX_CONCURRENT_HASHES = Math.max(1, os.availableParallelism() - 1);
+let running = 0;
+const waiting: (() => void)[] = [];
+
+async function limited<T>(work: () => Promise<T>): Promise<T> {
+  if (running >= MAX_CONCURRENT_HASHES) await new Promise<void>((resolve) => waiting.push(resolve));
+  running++;
+  try {
+    return await work();
+  } finally {
+    running--;
+    waiting.shift()?.();
+  }
+}
+
+export const hashPassword = (password: string): Promise<string> => limited(() => hash(password, ARGON2_PARAMS));
 
 export async function verifyPassword(storedHash: string, password: string): Promise<boolean> {
   try {
-    return await verify(storedHash, password);
+    return await limited(() => verify(storedHash, password));
   } catch {
     return false;
   }

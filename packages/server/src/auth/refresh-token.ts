@@ -17,7 +17,7 @@ export function newRefreshToken(tenantId: string): { token: string; secretHash: 
 
 /** Parses a presented token; undefined when it cannot be one of ours. */
 export function parseRefreshToken(token: string): RefreshToken | undefined {
-  const match = /^([0-9a-f-]{36})\.([A-Za-z0-9_-]{43})$/.exec(token);
+  const match = /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.([A-Za-z0-9_-]{43})$/.exec(token);
   if (!match) return undefined;
   return { tenantId: match[1]!, secretHash: hashSecret(match[2]!) };
 }

@@ -18,6 +18,12 @@ export async function systemRoutes(app: FastifyInstance, deps: Deps): Promise<vo
     return { status: 'ready' as const };
   });
 
+  // Prometheus scrape target; keep it off the public edge (the nginx config denies it).
+  app.get('/metrics', async (_request, reply) => {
+    reply.header('content-type', deps.metrics.registry.contentType);
+    return deps.metrics.registry.metrics();
+  });
+
   const document = buildOpenApiDocument({ version: VERSION });
   app.get(`${API_PREFIX}/openapi.json`, async () => document);
 

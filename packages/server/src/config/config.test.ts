@@ -1,0 +1,38 @@
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from './config.js';
+
+describe('loadConfig', () => {
+  it('has embedded defaults: SQLite in ./data, 127.0.0.1:8080, 15-minute access tokens', () => {
+    const c = loadConfig({});
+    expect(c).toMatchObject({ port: 8080, host: '127.0.0.1', dataDir: path.resolve('data'), trustProxy: false });
+    expect(c.database).toEqual({ kind: 'sqlite', file: path.resolve('data', 'coditect.db') });
+    expect(c.jwt.accessTtlSeconds).toBe(900);
+    expect(c.refreshTtlMs).toBe(30 * 86_400_000);
+    expect(Object.isFrozen(c)).toBe(true);
+  });
+
+  it('recognises PostgreSQL URLs, rate specs and trust-proxy forms', () => {
+    const c = loadConfig({ CODITECT_DATABASE_URL: 'postgres://u:p@db/x', CODITECT_RATE_LIMIT_LOGIN_IP: '7/30s', CODITECT_TRUST_PROXY: '10.0.0.0/8, 127.0.0.1' });
+    expect(c.database).toMatchObject({ kind: 'postgres', url: 'postgres://u:p@db/x' });
+    expect(c.rateLimits.loginIp).toEqual({ max: 7, windowMs: 30_000 });
+    expect(c.trustProxy).toEqual(['10.0.0.0/8', '127.0.0.1']);
+    expect(loadConfig({ CODITECT_TRUST_PROXY: '2' }).trustProxy).toBe(2);
+  });
+
+  it('lists every bad value at once, naming each variable', () => {
+    try {
+      loadConfig({ PORT: 'eighty', CODITECT_RATE_LIMIT_LOGIN_IP: 'lots', CODITECT_JWT_SECRET: 'short' });
+      expect.unreachable();
+    } catch (err) {
+      expect(err).toBeInstanceOf(ConfigError);
+      const msg = (err as Error).message;
+      for (const name of ['PORT', 'CODITECT_RATE_LIMIT_LOGIN_IP', 'CODITECT_JWT_SECRET']) expect(msg).toContain(name);
+    }
+  });
+
+  it('production requires a signing secret from the environment', () => {
+    expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/CODITECT_JWT_SECRET/);
+    expect(loadConfig({ NODE_ENV: 'production', CODITECT_JWT_SECRET: 'x'.repeat(32) }).env).toBe('production');
+  });
+});

@@ -1,0 +1,26 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { freePort } from '../devtools/postgres-cluster.js';
+import { TestClient } from './http-client.js';
+
+const MAIN = fileURLToPath(new URL('../../dist/main.js', import.meta.url));
+
+/** Runs the built server as a real process, so SIGKILL is a real crash. */
+export async function spawnServer(env: Record<string, string>): Promise<{ proc: ChildProcess; api: TestClient }> {
+  const port = await freePort();
+  const proc = spawn(process.execPath, [MAIN], {
+    env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1', NODE_ENV: 'test', CODITECT_LOG_LEVEL: 'silent',
+      CODITECT_RATE_LIMIT_LOGIN_IP: '100000/60s', CODITECT_RATE_LIMIT_REGISTER_IP: '100000/60s', CODITECT_RATE_LIMIT_REFRESH_IP: '100000/60s' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const api = new TestClient(`http://127.0.0.1:${port}/api/v5`);
+  for (let i = 0; i < 100; i++) {
+    if (proc.exitCode !== null) throw new Error(`server exited with ${proc.exitCode}`);
+    try {
+      if ((await api.get('/health')).status === 200) return { proc, api };
+    } catch { /* not listening yet */ }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error('server did not start');
+}
+
