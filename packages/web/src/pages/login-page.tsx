@@ -8,15 +8,15 @@ import { useAuth } from '../auth/auth-store';
 import { validateWith, type FieldErrors } from '../forms/field-errors';
 import { AuthLayout } from '../layout/auth-layout';
 
-/** Seconds left until `until` (ms epoch), ticking once a second. */
+/** Seconds left until `until` (ms epoch), re-rendering once a second while it counts. */
 function useCountdown(until: number | null): number {
-  const [now, setNow] = useState(() => Date.now());
+  const [, setTick] = useState(0);
   useEffect(() => {
     if (until === null) return;
-    const timer = setInterval(() => setNow(Date.now()), 1000);
+    const timer = setInterval(() => setTick((t) => t + 1), 1000);
     return () => clearInterval(timer);
   }, [until]);
-  return until === null ? 0 : Math.max(0, Math.ceil((until - now) / 1000));
+  return until === null ? 0 : Math.max(0, Math.ceil((until - Date.now()) / 1000));
 }
 
 export function LoginPage() {
