@@ -1,5 +1,9 @@
 import { describe, expect, it, vi } from 'vitest';
-import { ApiError, buildPath, createApiClient, type ClientAuth } from './client.js';
+import { ApiError, buildPath, createApiClient as create, routeTable, type ApiClientOptions, type ClientAuth } from './client.js';
+import { API_PREFIX, endpoints } from './endpoints.js';
+
+const routes = routeTable(endpoints, API_PREFIX);
+const createApiClient = (options: Omit<ApiClientOptions, 'routes'>) => create({ routes, ...options });
 
 const json = (status: number, body: unknown, headers: Record<string, string> = {}) =>
   new Response(body === undefined ? null : JSON.stringify(body), { status, headers: { 'content-type': 'application/json', ...headers } });
@@ -41,9 +45,15 @@ function authWith(initial: string, refresh: () => Promise<string>): ClientAuth &
 
 describe('buildPath', () => {
   it('fills params (encoded) and appends defined query values', () => {
-    expect(buildPath('/sessions/:id', { id: 'a/b c' })).toBe('/api/v5/sessions/a%2Fb%20c');
-    expect(buildPath('/sessions', undefined, { limit: 50, cursor: undefined })).toBe('/api/v5/sessions?limit=50');
-    expect(() => buildPath('/sessions/:id', {})).toThrow(/Missing path parameter "id"/);
+    expect(buildPath('/api/v5/sessions/:id', { id: 'a/b c' })).toBe('/api/v5/sessions/a%2Fb%20c');
+    expect(buildPath('/api/v5/sessions', undefined, { limit: 50, cursor: undefined })).toBe('/api/v5/sessions?limit=50');
+    expect(() => buildPath('/api/v5/sessions/:id', {})).toThrow(/Missing path parameter "id"/);
+  });
+
+  it('routeTable keeps method, prefixed path and auth of every endpoint', () => {
+    expect(Object.keys(routes)).toEqual(Object.keys(endpoints));
+    expect(routes.updateSession).toEqual({ method: 'PATCH', path: '/api/v5/sessions/:id', auth: true });
+    expect(routes.login).toEqual({ method: 'POST', path: '/api/v5/auth/login', auth: false });
   });
 });
 

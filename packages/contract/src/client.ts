@@ -1,4 +1,4 @@
-import { API_PREFIX, endpoints, type EndpointName, type RequestOf, type ResponseOf } from './endpoints.js';
+import type { EndpointName, Endpoints, HttpMethod, RequestOf, ResponseOf } from './endpoints.js';
 import type { FieldIssue } from './errors.js';
 
 /**
@@ -6,8 +6,24 @@ import type { FieldIssue } from './errors.js';
  * token, and when a request answers 401 `token_expired` it refreshes the
  * session once — one refresh shared by every request in flight — and retries.
  * It has no DOM or Node dependencies beyond `fetch`, so the web app, the CLI
- * and the IDE extensions can all use it.
+ * and the IDE extensions can all use it. It needs only each endpoint's method,
+ * path and auth flag (a `RouteTable`), not its zod schemas, so a browser
+ * bundle that does not validate does not have to ship zod.
  */
+
+/** What the client needs to know of one endpoint. `path` includes the API prefix. */
+export interface Route {
+  method: HttpMethod;
+  path: string;
+  auth: boolean;
+}
+export type RouteTable = Record<EndpointName, Route>;
+
+/** The route table of an endpoint table: `createApiClient({ routes: routeTable(endpoints, API_PREFIX) })`. */
+export function routeTable(table: Endpoints, prefix: string): RouteTable {
+  return Object.fromEntries(Object.entries(table).map(([name, e]) =>
+    [name, { method: e.method, path: prefix + e.path, auth: e.auth }])) as RouteTable;
+}
 
 /** An error response of the API, or a network failure (`status` 0, code `network_error`). */
 export class ApiError extends Error {
@@ -53,6 +69,8 @@ export interface ClientAuth {
 }
 
 export interface ApiClientOptions {
+  /** The endpoints: `routeTable(endpoints, API_PREFIX)`, or a pre-computed copy of it. */
+  routes: RouteTable;
   /** Origin (or origin + path) the API prefix is appended to; `''` for same-origin. */
   baseUrl?: string;
   fetch?: typeof fetch;
@@ -75,7 +93,7 @@ export interface ApiClient {
   refresh(): Promise<string>;
 }
 
-/** Fills `:param` segments and appends the query string. */
+/** Fills `:param` segments and appends the query string (`path` already carries the API prefix). */
 export function buildPath(path: string, params?: Record<string, unknown>, query?: Record<string, unknown>): string {
   const filled = path.replace(/:([A-Za-z0-9_]+)/g, (_, key: string) => {
     const value = params?.[key];
@@ -87,7 +105,7 @@ export function buildPath(path: string, params?: Record<string, unknown>, query?
     if (value !== undefined && value !== null) search.set(key, String(value));
   }
   const qs = search.toString();
-  return API_PREFIX + filled + (qs ? `?${qs}` : '');
+  return filled + (qs ? `?${qs}` : '');
 }
 
 function parseRetryAfter(value: string | null): number | undefined {
@@ -117,7 +135,7 @@ export async function toApiError(res: Response): Promise<ApiError> {
   );
 }
 
-export function createApiClient(options: ApiClientOptions = {}): ApiClient {
+export function createApiClient(options: ApiClientOptions): ApiClient {
   const baseUrl = (options.baseUrl ?? '').replace(/\/$/, '');
   const doFetch = options.fetch ?? ((...a: Parameters<typeof fetch>) => globalThis.fetch(...a));
   const auth = options.auth;
@@ -141,7 +159,7 @@ export function createApiClient(options: ApiClientOptions = {}): ApiClient {
   }
 
   async function send(name: EndpointName, input: Partial<CallInput<EndpointName>>, token: string | undefined) {
-    const endpoint = endpoints[name];
+    const endpoint = options.routes[name];
     const headers: Record<string, string> = { accept: 'application/json', ...options.headers };
     const hasBody = 'body' in input && input.body !== undefined;
     if (hasBody) headers['content-type'] = 'application/json';
@@ -162,7 +180,7 @@ export function createApiClient(options: ApiClientOptions = {}): ApiClient {
   }
 
   async function call(name: EndpointName, input: Partial<CallInput<EndpointName>> = {}): Promise<unknown> {
-    const endpoint = endpoints[name];
+    const endpoint = options.routes[name];
     if (endpoint.auth && !auth?.getAccessToken() && auth) await sharedRefresh();
     const token = auth?.getAccessToken();
     let res = await send(name, input, token);

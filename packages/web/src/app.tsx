@@ -1,7 +1,6 @@
 import { MantineProvider, localStorageColorSchemeManager } from '@mantine/core';
 import { Notifications } from '@mantine/notifications';
 import { QueryClientProvider } from '@tanstack/react-query';
-import { useEffect } from 'react';
 import { RouterProvider } from 'react-router';
 import { onSignedOut, useAuth } from './auth/auth-store';
 import { loginPathFor } from './forms/safe-return';
@@ -18,12 +17,10 @@ onSignedOut((reason) => {
   void router.navigate(reason === 'ended' ? loginPathFor(location) : '/login', { replace: true });
 });
 
-export function App() {
-  const restore = useAuth((s) => s.restore);
-  useEffect(() => {
-    void restore();
-  }, [restore]);
+// Restore the sign-in (refresh cookie → access token) while React is still mounting, not after.
+void useAuth.getState().restore();
 
+export function App() {
   return (
     <MantineProvider theme={theme} colorSchemeManager={colorSchemeManager} defaultColorScheme="light">
       <QueryClientProvider client={queryClient}>

@@ -1,5 +1,6 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { brotliCompressSync } from 'node:zlib';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../config/config.js';
@@ -16,6 +17,9 @@ beforeAll(async () => {
   writeFileSync(path.join(web, 'index.html'), '<!doctype html><title>Coditect</title><div id="root"></div>');
   writeFileSync(path.join(web, 'assets', 'index-abc123.js'), 'console.log(1)');
   writeFileSync(path.join(web, 'favicon.svg'), '<svg xmlns="http://www.w3.org/2000/svg"/>');
+  const big = 'export const x = "' + 'a'.repeat(4000) + '";';
+  writeFileSync(path.join(web, 'assets', 'big-def456.js'), big);
+  writeFileSync(path.join(web, 'assets', 'big-def456.js.br'), brotliCompressSync(big));
   const config = loadConfig({
     NODE_ENV: 'test', PORT: '0', CODITECT_DATA_DIR: path.join(dir, 'data'), CODITECT_WEB_DIR: web,
     CODITECT_LOG_LEVEL: 'silent', CODITECT_DOCS: 'false',
@@ -45,6 +49,15 @@ describe('serving the SPA', () => {
     expect(res.status).toBe(200);
     expect(res.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
     expect(await res.text()).toBe('console.log(1)');
+  });
+
+  it('sends the pre-compressed file to clients that accept it', async () => {
+    // fetch() decodes transparently, so this checks the headers and the decoded body.
+    const res = await get('/assets/big-def456.js', { headers: { 'accept-encoding': 'br' } });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-encoding')).toBe('br');
+    expect(res.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+    expect((await res.text()).length).toBe(4000 + 20);
   });
 
   it('serves other root files with revalidation', async () => {

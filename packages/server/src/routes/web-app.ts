@@ -47,6 +47,8 @@ export async function webAppRoutes(app: FastifyInstance, deps: Deps): Promise<vo
     prefix: '/',
     // Only files present at start-up get routes; everything else reaches the fallback below.
     wildcard: false,
+    // The build writes .br/.gz beside each file; they are sent to clients that accept them.
+    preCompressed: true,
     cacheControl: false,
     setHeaders(res, filePath) {
       const rel = path.relative(root, filePath).split(path.sep).join('/');

@@ -1,4 +1,5 @@
 import { createApiClient, type ApiError } from '@coditect/contract';
+import { routes } from './routes';
 import { createSessionAuth, transportHeaders } from './session-auth';
 
 type SessionEndedHandler = (error: ApiError) => void;
@@ -13,4 +14,4 @@ export function onSessionEnded(handler: SessionEndedHandler): void {
 export const sessionAuth = createSessionAuth({ onSessionEnded: (err) => sessionEndedHandler(err) });
 
 /** The browser's one API client: same origin, refresh token in an HttpOnly cookie. */
-export const api = createApiClient({ auth: sessionAuth, headers: transportHeaders });
+export const api = createApiClient({ routes, auth: sessionAuth, headers: transportHeaders });

@@ -1,4 +1,5 @@
-import { API_PREFIX, toApiError, type ClientAuth, type TokenPair } from '@coditect/contract';
+import { toApiError, type ClientAuth, type TokenPair } from '@coditect/contract';
+import { routes } from './routes';
 
 /**
  * How the browser stays signed in.
@@ -46,7 +47,7 @@ export function createSessionAuth(options: SessionAuthOptions = {}): SessionAuth
   }
 
   async function refreshNow(): Promise<string> {
-    const res = await doFetch(`${API_PREFIX}/auth/refresh`, {
+    const res = await doFetch(routes.refresh.path, {
       method: 'POST',
       headers: { 'content-type': 'application/json', accept: 'application/json', ...transportHeaders },
       body: '{}',

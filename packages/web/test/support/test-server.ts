@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createApiClient, type ApiClient } from '@coditect/contract';
+import { API_PREFIX, createApiClient, endpoints, routeTable, type ApiClient } from '@coditect/contract';
 import { loadConfig } from '../../../server/src/config/config';
 import { startServer, type RunningServer } from '../../../server/src/server';
 
@@ -42,6 +42,7 @@ export async function startTestServer(webDir: string, env: Record<string, string
       const password = 'correct horse battery staple';
       let token: string | undefined;
       const api = createApiClient({
+        routes: routeTable(endpoints, API_PREFIX),
         baseUrl: url,
         auth: { getAccessToken: () => token, refresh: () => Promise.reject(new Error('not needed in tests')) },
       });

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 
 export const WEB_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const WEB_DIST = path.join(WEB_ROOT, 'dist');
-const INPUTS = ['src', 'public', 'index.html', 'vite.config.ts', 'package.json', '../contract/src'].map((p) => path.join(WEB_ROOT, p));
+const INPUTS = ['src', 'public', 'build', 'index.html', 'vite.config.ts', 'package.json', '../contract/src'].map((p) => path.join(WEB_ROOT, p));
 
 function newestMtime(p: string): number {
   if (!existsSync(p)) return 0;
@@ -40,7 +40,9 @@ export async function ensureWebBuilt(): Promise<string> {
       const vite = path.join(path.dirname(createRequire(import.meta.url).resolve('vite/package.json')), 'bin/vite.js');
       // Asynchronously: a blocked worker thread would miss the test runner's heartbeats.
       await new Promise<void>((resolve, reject) => {
-        const child = spawn(process.execPath, [vite, 'build', '--logLevel', 'warn'], { cwd: WEB_ROOT, stdio: 'inherit' });
+        // NODE_ENV=test (set by vitest) would give a development build of React.
+        const env = { ...process.env, NODE_ENV: 'production' };
+        const child = spawn(process.execPath, [vite, 'build', '--logLevel', 'warn'], { cwd: WEB_ROOT, stdio: 'inherit', env });
         child.on('error', reject);
         child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`vite build exited with ${code}`))));
       });
