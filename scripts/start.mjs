@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 execSync(`node ${path.join('scripts', 'ensure-installed.mjs')}`, { cwd: root, stdio: 'inherit' });
 execSync('npm run build --silent', { cwd: root, stdio: 'inherit' });
+execSync('npm run build:web --silent', { cwd: root, stdio: 'inherit' });
 // The IDE is optional for the API: without it (or without bubblewrap) opening a workspace says why.
 try {
   execSync(`node ${path.join('scripts', 'ide-build.mjs')}`, { cwd: root, stdio: 'inherit' });

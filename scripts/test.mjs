@@ -12,6 +12,7 @@ const args = process.argv.slice(2).map((a) => JSON.stringify(a)).join(' ');
 try {
   run(`node ${path.join('scripts', 'ensure-installed.mjs')}`);
   run('npm run build --silent');
+  run('npm run build:web --silent');
   run('npx tsc -p tsconfig.check.json');
   run(`npx vitest run ${args}`);
 } catch (err) {

@@ -8,3 +8,4 @@ export * from './workspaces.js';
 export * from './endpoints.js';
 export * from './openapi.js';
 export * from './llm.js';
+export * from './client.js';

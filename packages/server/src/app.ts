@@ -9,6 +9,7 @@ import { systemRoutes } from './routes/system.js';
 import { userRoutes } from './routes/users.js';
 import { llmRoutes } from './routes/llm.js';
 import { workspaceRoutes } from './routes/workspaces.js';
+import { webAppRoutes } from './routes/web-app.js';
 
 /** 1 MiB: larger JSON bodies answer 413 `payload_too_large`. */
 export const BODY_LIMIT = 1024 * 1024;
@@ -51,5 +52,6 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   await llmRoutes(app, deps);
   await workspaceRoutes(app, deps);
   deps.workspaces.setRouter(app.routing);
+  await webAppRoutes(app, deps);
   return app;
 }
