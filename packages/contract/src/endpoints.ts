@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { fileEndpoints } from './file-endpoints.js';
 import { LoginRequest, LoginResponse, RefreshRequest, RegisterRequest, RegisterResponse, TokenPair } from './auth.js';
 import {
   CreateSessionRequest, ListSessionsQuery, SessionPage, UpdateSessionRequest, WorkspaceSession,
@@ -81,6 +82,7 @@ export const endpoints = {
     summary: 'Rename a session or save its IDE state' }),
   deleteSession: endpoint({ method: 'DELETE', path: '/sessions/:id', tag: 'sessions', auth: true, status: 204,
     params: IdParams, summary: 'Delete a workspace session' }),
+  ...fileEndpoints,
 } as const;
 
 export type Endpoints = typeof endpoints;

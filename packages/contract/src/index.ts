@@ -4,5 +4,7 @@ export * from './fields.js';
 export * from './users.js';
 export * from './auth.js';
 export * from './sessions.js';
+export * from './files.js';
+export * from './file-endpoints.js';
 export * from './endpoints.js';
 export * from './openapi.js';

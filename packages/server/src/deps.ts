@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { AccessTokens } from './auth/access-tokens.js';
 import type { RateLimiter } from './auth/rate-limiter.js';
 import type { Config } from './config/config.js';
+import type { StorageRuntime } from './storage/storage-runtime.js';
 import type { Store } from './store/database.js';
 
 /** Everything commands need, built once in `main` (or a test) and passed down. */
@@ -11,6 +12,8 @@ export interface Deps {
   tokens: AccessTokens;
   limiter: RateLimiter;
   log: Logger;
+  /** Blob store and workspace locks (hybrid storage). */
+  storage: StorageRuntime;
   /** Current time; injectable so tests can move it. */
   now: () => Date;
 }

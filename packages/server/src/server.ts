@@ -7,6 +7,8 @@ import type { Config } from './config/config.js';
 import type { Deps } from './deps.js';
 import { Store } from './store/database.js';
 import { migrateToLatest } from './store/migrations/index.js';
+import { SnapshotScheduler } from './storage/snapshot-scheduler.js';
+import { openStorage } from './storage/storage-runtime.js';
 
 /** A started server and the one way to stop it. */
 export interface RunningServer {
@@ -40,16 +42,20 @@ export async function startServer(config: Config, overrides: Partial<Deps> = {})
       ttlSeconds: config.jwt.accessTtlSeconds,
     }),
     limiter: new RateLimiter(),
+    storage: openStorage(config),
     now: () => new Date(),
     ...overrides,
   };
   const app = await buildApp(deps);
   const address = await app.listen({ port: config.port, host: config.host });
+  const snapshots = new SnapshotScheduler(deps, config.storage.snapshotIntervalMs);
   return {
     url: address,
     deps,
     async close() {
       await app.close();
+      await snapshots.close();
+      await deps.storage.close();
       deps.limiter.close();
       await store.close();
     },
