@@ -92,20 +92,42 @@ export async function resolveParent(
       if (base !== undefined) break;
     }
     if (base === undefined || !isInside(rootReal, base)) throw invalid('Path leads outside the workspace');
-    const target = path.join(base, ...parentSegs.slice(i));
-    try {
-      await fs.mkdir(target, { recursive: true });
-    } catch (err) {
-      if (code(err) === 'EEXIST' || code(err) === 'ENOTDIR') throw new AppError('conflict', 'A parent of the path is a file');
-      throw err;
-    }
-    parent = await realpathOrMissing(target);
-    if (parent === undefined) throw new AppError('conflict', 'Parent folder vanished');
+    parent = await makeFoldersBelow(rootReal, base, parentSegs.slice(i));
   }
   if (!isInside(rootReal, parent)) throw invalid('Path leads outside the workspace');
   const st = await fs.stat(parent);
   if (!st.isDirectory()) throw new AppError('conflict', 'A parent of the path is a file');
   return { parent, name, full: path.join(parent, name) };
+}
+
+/**
+ * mkdir one segment at a time below a checked real folder. An entry that
+ * appears meanwhile is accepted only if it is a folder whose real location
+ * is inside (a planted or dangling symlink is refused, never followed).
+ */
+async function makeFoldersBelow(rootReal: string, base: string, segments: string[]): Promise<string> {
+  let dir = base;
+  for (const seg of segments) {
+    const next = path.join(dir, seg);
+    try {
+      await fs.mkdir(next);
+      dir = next;
+      continue;
+    } catch (err) {
+      if (code(err) !== 'EEXIST') throw err;
+    }
+    const st = await fs.lstat(next);
+    if (st.isSymbolicLink()) {
+      const real = await realpathOrMissing(next);
+      if (real === undefined || !isInside(rootReal, real)) throw invalid('Path leads outside the workspace');
+      dir = real;
+    } else if (st.isDirectory()) {
+      dir = next;
+    } else {
+      throw new AppError('conflict', 'A parent of the path is a file');
+    }
+  }
+  return dir;
 }
 
 /**
