@@ -2,7 +2,7 @@ import multipart from '@fastify/multipart';
 import {
   API_PREFIX, ArchiveQuery, endpoints, fileStreamEndpoints, IdParams, ReadContentQuery, UploadQuery, WriteContentQuery,
 } from '@coditect/contract';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import type { Deps } from '../deps.js';
 import { openArchive } from '../files/archive.js';
@@ -30,6 +30,20 @@ async function streamingInput<Q extends z.ZodType>(deps: Deps, request: FastifyR
 }
 
 const url = (p: string) => API_PREFIX + p;
+
+/**
+ * Runs an upload handler; when it refuses before the body was read to the
+ * end, the connection is closed after the error so no half-read body stays
+ * on a keep-alive socket (and shutdown never waits for one).
+ */
+async function consumingBody<T>(request: FastifyRequest, reply: FastifyReply, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (!request.raw.complete) reply.header('connection', 'close');
+    throw err;
+  }
+}
 
 export async function fileRoutes(app: FastifyInstance, deps: Deps): Promise<void> {
   route(app, deps, endpoints.listFiles, async ({ auth, params, query }) =>
@@ -63,7 +77,7 @@ export async function fileRoutes(app: FastifyInstance, deps: Deps): Promise<void
   await app.register(async (scope) => {
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser('*', (_request, _payload, done) => done(null, undefined));
-    scope.put(url(fileStreamEndpoints.writeContent.path), async (request, reply) => {
+    scope.put(url(fileStreamEndpoints.writeContent.path), (request, reply) => consumingBody(request, reply, async () => {
       const { ws, query } = await streamingInput(deps, request, WriteContentQuery);
       const length = header(request, 'content-length');
       const written = await writeFile(deps, ws, query.path, request.raw, {
@@ -74,7 +88,7 @@ export async function fileRoutes(app: FastifyInstance, deps: Deps): Promise<void
       });
       reply.header('etag', written.etag);
       return reply.status(200).send(written);
-    });
+    }));
   });
 
   await app.register(async (scope) => {
@@ -84,7 +98,7 @@ export async function fileRoutes(app: FastifyInstance, deps: Deps): Promise<void
       preservePath: true,
       limits: { fileSize: deps.config.storage.maxFileBytes + 1, files: 10_000, fields: 100, fieldSize: 64 * 1024 },
     });
-    scope.post(url(fileStreamEndpoints.upload.path), async (request, reply) => {
+    scope.post(url(fileStreamEndpoints.upload.path), (request, reply) => consumingBody(request, reply, async () => {
       const { ws, query } = await streamingInput(deps, request, UploadQuery);
       if (!request.isMultipart()) {
         throw new AppError('unsupported_media_type', 'Send multipart/form-data');
@@ -93,6 +107,6 @@ export async function fileRoutes(app: FastifyInstance, deps: Deps): Promise<void
         for await (const part of request.files()) yield { filename: part.filename, file: part.file };
       })();
       return reply.status(201).send({ items: await uploadFiles(deps, ws, query.path, parts) });
-    });
+    }));
   });
 }
