@@ -5,7 +5,8 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeEachEngine } from '../test-support/engines.js';
 import { createSession, registerAccount, type Account } from '../test-support/factories.js';
 import { FilesClient, treeDigest } from '../test-support/files-client.js';
-import { startTestServer, type TestServer } from '../test-support/test-server.js';
+import { startS3Server } from '../test-support/s3-server.js';
+import { startTestServer, type Engine, type TestServer } from '../test-support/test-server.js';
 import { workspaceDir } from '../workspaces/workspace-paths.js';
 
 /** A small but varied tree: nested folders, an empty folder, modes, a symlink, an empty file. */
@@ -19,16 +20,21 @@ function seed(dir: string) {
   fs.symlinkSync('src/main.ts', path.join(dir, 'main-link'));
 }
 
-describeEachEngine('snapshots', (engine) => {
+describeEachEngine('snapshots (local blobs)', (engine) => snapshotSuite(engine, 'local'));
+describeEachEngine('snapshots (S3 blobs)', (engine) => snapshotSuite(engine, 's3'));
+
+function snapshotSuite(engine: Engine, blobs: 'local' | 's3') {
   let t: TestServer;
   let a: Account;
   let files: FilesClient;
+  let s3: Awaited<ReturnType<typeof startS3Server>> | undefined;
   beforeAll(async () => {
-    t = await startTestServer(engine, { CODITECT_SNAPSHOT_INTERVAL_SECONDS: '0' });
+    s3 = blobs === 's3' ? await startS3Server() : undefined;
+    t = await startTestServer(engine, { CODITECT_SNAPSHOT_INTERVAL_SECONDS: '0', ...s3?.env });
     a = await registerAccount(t.api);
     files = new FilesClient(`${t.origin}/api/v5`, a.accessToken);
   });
-  afterAll(async () => { await t.close(); });
+  afterAll(async () => { await t.close(); await s3?.close(); });
 
   const snapshot = async (sid: string, token = a.accessToken) => {
     const res = await t.api.post(`/sessions/${sid}/snapshots`, { label: 'test' }, { token });
@@ -126,8 +132,9 @@ describeEachEngine('snapshots', (engine) => {
     fs.copyFileSync(path.join(dir, 'f1.bin'), path.join(bdir, 'f1.bin'));
     const bsnap = await snapshot(bs, b.accessToken);
     expect(bsnap.newBytes).toBeGreaterThan(1024 * 1024);
-    const blobFiles = (tenant: string) => fs.readdirSync(path.join(t.dataDir, 'blobs/tenants', tenant), { recursive: true });
-    expect(blobFiles(b.tenantId).length).toBeGreaterThan(0);
+    const keys: string[] = [];
+    for await (const o of t.server.deps.storage.blobs.list(`tenants/${b.tenantId}/`)) keys.push(o.key);
+    expect(keys.length).toBe(2); // f1.bin's content and B's manifest
   });
 
   it('automatic snapshots: a scheduler pass snapshots changed workspaces only', async () => {
@@ -143,4 +150,4 @@ describeEachEngine('snapshots', (engine) => {
     const list = await t.api.get(`/sessions/${sid}/snapshots`, { token: a.accessToken });
     expect(list.body.items.map((s: { reason: string }) => s.reason)).toEqual(['auto']);
   });
-});
+}
