@@ -4,7 +4,7 @@ import { Readable } from 'node:stream';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeEachEngine } from '../test-support/engines.js';
 import { createSession, registerAccount, type Account } from '../test-support/factories.js';
-import { FilesClient } from '../test-support/files-client.js';
+import { FilesClient, type Body } from '../test-support/files-client.js';
 import { startTestServer, type TestServer } from '../test-support/test-server.js';
 import { workspaceDir } from '../workspaces/workspace-paths.js';
 
@@ -32,7 +32,7 @@ describeEachEngine('files API limits', (engine) => {
   /** A body of unknown length (chunked), so only the streaming counter can stop it. */
   const chunked = (bytes: number) => Readable.toWeb(Readable.from((function* () {
     for (let sent = 0; sent < bytes; sent += 16 * KiB) yield Buffer.alloc(Math.min(16 * KiB, bytes - sent), 1);
-  })())) as unknown as BodyInit;
+  })())) as unknown as Body;
 
   it('a file over the size limit is refused (with or without Content-Length) and leaves nothing', async () => {
     const known = await files.put(sid, 'big.bin', Buffer.alloc(300 * KiB));
@@ -88,11 +88,12 @@ describeEachEngine('files API large transfers', (engine) => {
     const rss0 = process.memoryUsage().rss;
     let peak = rss0;
     const sample = setInterval(() => { peak = Math.max(peak, process.memoryUsage().rss); }, 20);
-    const body = Readable.toWeb(Readable.from((function* () { for (let i = 0; i < 200; i++) yield block; })())) as unknown as BodyInit;
-    const put = await files.put(sid, 'huge.bin', body, { 'content-length': String(size) });
+    const body = Readable.toWeb(Readable.from((function* () { for (let i = 0; i < 200; i++) yield block; })())) as unknown as Body;
+    // connection: close — see the report: a keep-alive socket after a streamed 200 MiB upload delayed server close.
+    const put = await files.put(sid, 'huge.bin', body, { 'content-length': String(size), connection: 'close' });
     expect(put.status, JSON.stringify(put.body)).toBe(200);
     expect(put.body.size).toBe(size);
-    const res = await fetch(files.url(sid, '/content', { path: 'huge.bin' }), { headers: { authorization: `Bearer ${a.accessToken}` } });
+    const res = await fetch(files.url(sid, '/content', { path: 'huge.bin' }), { headers: { authorization: `Bearer ${a.accessToken}`, connection: 'close' } });
     let received = 0;
     for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) received += chunk.length;
     clearInterval(sample);

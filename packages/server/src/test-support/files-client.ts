@@ -2,6 +2,9 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 
+/** What fetch accepts as a body (the DOM lib's BodyInit is not in this project's types). */
+export type Body = NonNullable<RequestInit['body']>;
+
 /** Raw (non-JSON) calls of the files API for tests: bodies and headers as sent on the wire. */
 export class FilesClient {
   constructor(readonly baseUrl: string, readonly token: string) {}
@@ -11,12 +14,12 @@ export class FilesClient {
     return `${this.baseUrl}/sessions/${sessionId}/files${sub}${qs ? `?${qs}` : ''}`;
   }
 
-  async put(sessionId: string, p: string, body: BodyInit, headers: Record<string, string> = {}, query: Record<string, string> = {}) {
+  async put(sessionId: string, p: string, body: Body, headers: Record<string, string> = {}, query: Record<string, string> = {}) {
     const res = await fetch(this.url(sessionId, '/content', { path: p, ...query }), {
       method: 'PUT', body, headers: { authorization: `Bearer ${this.token}`, 'content-type': 'application/octet-stream', ...headers },
       duplex: 'half',
     } as RequestInit);
-    return { status: res.status, headers: res.headers, body: await res.json().catch(() => undefined) };
+    return { status: res.status, headers: res.headers, body: (await res.json().catch(() => undefined)) as any };
   }
 
   async get(sessionId: string, p: string, headers: Record<string, string> = {}) {
