@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { fileEndpoints } from './file-endpoints.js';
 import { LoginRequest, LoginResponse, RefreshRequest, RegisterRequest, RegisterResponse, TokenPair } from './auth.js';
 import {
   CreateSessionRequest, ListSessionsQuery, SessionPage, UpdateSessionRequest, WorkspaceSession,
@@ -93,6 +94,7 @@ export const endpoints = {
   deleteSession: endpoint({ method: 'DELETE', path: '/sessions/:id', tag: 'sessions', auth: true, tokenScope: 'sessions', status: 204,
     params: IdParams, summary: 'Delete a workspace session' }),
   ...llmEndpoints,
+  ...fileEndpoints,
 } as const;
 
 export type Endpoints = typeof endpoints;

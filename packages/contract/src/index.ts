@@ -5,6 +5,8 @@ export * from './users.js';
 export * from './auth.js';
 export * from './sessions.js';
 export * from './workspaces.js';
+export * from './files.js';
+export * from './file-endpoints.js';
 export * from './endpoints.js';
 export * from './openapi.js';
 export * from './llm.js';

@@ -24,7 +24,11 @@ export type WorkspaceSession = z.infer<typeof WorkspaceSession>;
 export const CreateSessionRequest = z.object({
   name: SessionName,
   activeFiles: z.array(WorkspacePath).max(500).optional(),
-});
+  /** Start from this snapshot (of any of the tenant's sessions); the new session's parent is the snapshot's session. */
+  fromSnapshot: Id.optional(),
+  /** Start as a copy of this session's current files (snapshotted first); it becomes the parent. */
+  forkOf: Id.optional(),
+}).refine((r) => !(r.fromSnapshot && r.forkOf), { message: 'Give fromSnapshot or forkOf, not both', path: ['forkOf'] });
 export type CreateSessionRequest = z.infer<typeof CreateSessionRequest>;
 
 export const UpdateSessionRequest = z.object({

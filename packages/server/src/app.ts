@@ -4,6 +4,8 @@ import { API_PREFIX } from '@coditect/contract';
 import type { Deps } from './deps.js';
 import { installErrorHandling } from './http/error-handler.js';
 import { authRoutes } from './routes/auth.js';
+import { fileRoutes } from './routes/files.js';
+import { snapshotRoutes } from './routes/snapshots.js';
 import { sessionRoutes } from './routes/sessions.js';
 import { systemRoutes } from './routes/system.js';
 import { userRoutes } from './routes/users.js';
@@ -53,5 +55,7 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   await workspaceRoutes(app, deps);
   deps.workspaces.setRouter(app.routing);
   await webAppRoutes(app, deps);
+  await fileRoutes(app, deps);
+  await snapshotRoutes(app, deps);
   return app;
 }

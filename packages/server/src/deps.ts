@@ -3,6 +3,7 @@ import type { AccessTokens } from './auth/access-tokens.js';
 import type { RateLimiter } from './auth/rate-limiter.js';
 import type { Config } from './config/config.js';
 import type { Metrics } from './observability/metrics.js';
+import type { StorageRuntime } from './storage/storage-runtime.js';
 import type { Store } from './store/database.js';
 import type { WorkspaceHost } from './workspaces/workspace-host.js';
 
@@ -16,6 +17,8 @@ export interface Deps {
   metrics: Metrics;
   /** This node's running IDEs. */
   workspaces: WorkspaceHost;
+  /** Blob store and workspace locks (hybrid storage). */
+  storage: StorageRuntime;
   /** Current time; injectable so tests can move it. */
   now: () => Date;
 }

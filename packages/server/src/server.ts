@@ -9,6 +9,8 @@ import { Metrics } from './observability/metrics.js';
 import { Store } from './store/database.js';
 import { migrateToLatest } from './store/migrations/index.js';
 import { WorkspaceHost } from './workspaces/workspace-host.js';
+import { SnapshotScheduler } from './storage/snapshot-scheduler.js';
+import { openStorage } from './storage/storage-runtime.js';
 
 /** A started server and the one way to stop it. */
 export interface RunningServer {
@@ -45,11 +47,13 @@ export async function startServer(config: Config, overrides: Partial<Deps> = {})
     }),
     limiter: new RateLimiter(),
     metrics: new Metrics(store),
+    storage: openStorage(config),
     now: () => new Date(),
     ...overrides,
   };
   const app = await buildApp(deps);
   const address = await app.listen({ port: config.port, host: config.host });
+  const snapshots = new SnapshotScheduler(deps, config.storage.snapshotIntervalMs);
   return {
     url: address,
     deps,
@@ -57,6 +61,8 @@ export async function startServer(config: Config, overrides: Partial<Deps> = {})
       // Stop the IDEs first: their sockets would otherwise keep connections open.
       await deps.workspaces.close();
       await app.close();
+      await snapshots.close();
+      await deps.storage.close();
       deps.limiter.close();
       await store.close();
     },

@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import fs from 'node:fs/promises';
+import path from 'node:path';
 import type {
   CreateSessionRequest, ListSessionsQuery, SessionPage, UpdateSessionRequest, WorkspaceSession,
 } from '@coditect/contract';
@@ -11,6 +13,12 @@ import {
   deleteWorkspaceSession, findWorkspaceSession, insertWorkspaceSession, listWorkspaceSessions,
   updateWorkspaceSession, type SessionCursor, type WorkspaceSessionChanges,
 } from '../store/repositories/workspace-sessions.js';
+import type { SnapshotRow } from '../store/repositories/workspace-storage.js';
+import { getSnapshot, materializeWorkspace, snapshotWorkspace } from '../storage/snapshots.js';
+import { ensureWorkspaceDir } from '../storage/workspace-dir.js';
+import { workspaceDir } from '../workspaces/workspace-paths.js';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /** Workspace sessions belong to the tenant; another tenant's id answers 404, never 403. */
 
@@ -22,22 +30,46 @@ function assertReachable(auth: AuthContext, id?: string): void {
   if (auth.workspaceSessionId !== undefined && auth.workspaceSessionId !== id) throw notFound('Session');
 }
 
+/**
+ * Creates a session; with `fromSnapshot` or `forkOf` its workspace starts as
+ * that snapshot's files (a fork snapshots the source first) and
+ * `parentSessionId` names where it came from. The files are in place before
+ * the session row is visible; a failure leaves neither.
+ */
 export async function createWorkspaceSession(deps: Deps, auth: AuthContext, input: CreateSessionRequest): Promise<WorkspaceSession> {
   assertReachable(auth);
   const at = deps.now().toISOString();
+  const id = randomUUID();
+  let source: SnapshotRow | undefined;
+  if (input.fromSnapshot) {
+    source = UUID.test(input.fromSnapshot) ? await getSnapshot(deps, auth.tenantId, input.fromSnapshot).catch(() => undefined) : undefined;
+    if (!source) throw notFound('Snapshot');
+  } else if (input.forkOf) {
+    const parent = UUID.test(input.forkOf)
+      ? await deps.store.tenant(auth.tenantId, (tx) => findWorkspaceSession(tx, auth.tenantId, input.forkOf!)) : undefined;
+    if (!parent) throw notFound('Session');
+    await ensureWorkspaceDir(deps, auth.tenantId, parent.id);
+    source = await snapshotWorkspace(deps, auth.tenantId, parent.id, { reason: 'manual', label: `fork → ${id}` });
+  }
   const row = {
     tenant_id: auth.tenantId,
-    id: randomUUID(),
+    id,
     user_id: auth.userId,
     name: input.name,
     active_files: json(input.activeFiles ?? []),
     state: json({}),
-    parent_session_id: null,
+    parent_session_id: source?.session_id ?? null,
     created_at: at,
     updated_at: at,
     last_opened_at: null,
   };
-  await deps.store.tenant(auth.tenantId, (tx) => insertWorkspaceSession(tx, row));
+  if (source) await materializeWorkspace(deps, auth.tenantId, id, source, { chargeQuota: true });
+  try {
+    await deps.store.tenant(auth.tenantId, (tx) => insertWorkspaceSession(tx, row));
+  } catch (err) {
+    if (source) await fs.rm(workspaceDir(deps.config.dataDir, auth.tenantId, id), { recursive: true, force: true });
+    throw err;
+  }
   return presentWorkspaceSession(row);
 }
 
@@ -96,4 +128,10 @@ export async function removeSession(deps: Deps, auth: AuthContext, id: string): 
   assertReachable(auth);
   const deleted = await deps.store.tenant(auth.tenantId, (tx) => deleteWorkspaceSession(tx, auth.tenantId, id));
   if (!deleted) throw notFound('Session');
+  // The row is gone, so nothing can reach the files any more; stop the IDE and free the disk.
+  await deps.workspaces.stop(id);
+  await Promise.all([
+    workspaceDir(deps.config.dataDir, auth.tenantId, id),
+    path.join(deps.config.dataDir, 'workspace-homes', auth.tenantId, id),
+  ].map((dir) => fs.rm(dir, { recursive: true, force: true })));
 }

@@ -4,6 +4,8 @@ import type { Deps } from '../deps.js';
 import { AppError, notFound } from '../http/app-error.js';
 import type { AuthContext } from '../http/authenticate.js';
 import { setWorkspaceCookie } from '../http/workspace-cookie.js';
+import { snapshotWorkspace } from '../storage/snapshots.js';
+import { ensureWorkspaceDir } from '../storage/workspace-dir.js';
 import { findWorkspaceSession, updateWorkspaceSession } from '../store/repositories/workspace-sessions.js';
 import { WorkspaceStartError } from '../workspaces/workspace-process.js';
 
@@ -29,6 +31,8 @@ function toAppError(err: unknown): AppError {
 
 export async function openWorkspace(deps: Deps, auth: AuthContext, id: string, reply: FastifyReply): Promise<OpenWorkspaceResponse> {
   await assertOwnSession(deps, auth, id);
+  // A directory lost with its node comes back from the latest snapshot before the IDE sees it.
+  await ensureWorkspaceDir(deps, auth.tenantId, id);
   try {
     await deps.workspaces.open({ tenantId: auth.tenantId, userId: auth.userId, workspaceId: id });
   } catch (err) {
@@ -47,6 +51,12 @@ export async function workspaceStatus(deps: Deps, auth: AuthContext, id: string)
 
 export async function stopWorkspace(deps: Deps, auth: AuthContext, id: string): Promise<WorkspaceStatusResponse> {
   await assertOwnSession(deps, auth, id);
+  const wasRunning = deps.workspaces.status(id) !== 'stopped';
   await deps.workspaces.stop(id);
+  if (wasRunning) {
+    // What the IDE wrote is kept in the blob store, so the session survives the loss of this node.
+    await snapshotWorkspace(deps, auth.tenantId, id, { reason: 'stop', skipIfUnchanged: true }).catch((err: unknown) =>
+      deps.log.error({ err, sessionId: id }, 'snapshot on stop failed'));
+  }
   return { status: deps.workspaces.status(id) };
 }

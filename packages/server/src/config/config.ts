@@ -65,6 +65,15 @@ function parseFallbacks(spec: string | undefined): Record<string, string[]> {
   }
   return out;
 }
+const UNITS: Record<string, number> = { '': 1, b: 1, k: 1e3, kb: 1e3, kib: 1024, m: 1e6, mb: 1e6, mib: 1024 ** 2, g: 1e9, gb: 1e9, gib: 1024 ** 3, t: 1e12, tb: 1e12, tib: 1024 ** 4 };
+/** A byte size: `1073741824`, `100MiB`, `1GiB`, `500MB`. */
+const ByteSize = z
+  .string()
+  .regex(/^\d+(\.\d+)?\s*([kmgt]i?b?|b)?$/i, 'expected a byte size, e.g. 100MiB or 1073741824')
+  .transform((s) => {
+    const [, num, unit] = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/i.exec(s) as unknown as [string, string, string];
+    return Math.floor(Number(num) * UNITS[unit.toLowerCase()]!);
+  });
 
 /** Every environment variable Coditect reads. Nothing else touches process.env. */
 const EnvSchema = z.object({
@@ -106,6 +115,21 @@ const EnvSchema = z.object({
   CODITECT_SECURE_COOKIES: Bool.default(false),
   /** DEVELOPMENT ONLY: run IDEs without a sandbox when bubblewrap is unavailable. */
   CODITECT_DANGEROUS_UNSANDBOXED_WORKSPACES: Bool.default(false),
+  /** Workspace bytes one tenant may store (all its sessions). */
+  CODITECT_STORAGE_QUOTA: ByteSize.default(1024 ** 3),
+  /** Largest single file the files API accepts. */
+  CODITECT_MAX_FILE_SIZE: ByteSize.default(100 * 1024 ** 2),
+  /** Blob store: `file:///path` (default `{dataDir}/blobs`) or `s3://bucket/prefix`. */
+  CODITECT_BLOB_URL: z.string().regex(/^(file|s3):\/\//, 'expected file:///path or s3://bucket/prefix').optional(),
+  /** S3-compatible endpoint (MinIO, R2, …); unset means AWS. */
+  CODITECT_S3_ENDPOINT: z.url().optional(),
+  CODITECT_S3_REGION: z.string().min(1).default('us-east-1'),
+  CODITECT_S3_ACCESS_KEY_ID: z.string().min(1).optional(),
+  CODITECT_S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
+  /** Path-style bucket addressing (needed by most non-AWS stores); defaults to true when an endpoint is set. */
+  CODITECT_S3_FORCE_PATH_STYLE: Bool.optional(),
+  /** Seconds between automatic snapshots of changed workspaces on this node; 0 turns them off. */
+  CODITECT_SNAPSHOT_INTERVAL_SECONDS: z.coerce.number().int().min(0).max(86_400 * 7).default(900),
 });
 
 export type RateLimit = { max: number; windowMs: number };
@@ -132,6 +156,38 @@ export interface Config {
     tokenTtlSeconds: number;
     secureCookies: boolean;
     dangerouslyUnsandboxed: boolean;
+  };
+  storage: StorageConfig;
+}
+
+/** Where blobs go, and the workspace limits. */
+export interface StorageConfig {
+  quotaBytes: number;
+  maxFileBytes: number;
+  blobs:
+    | { kind: 'local'; dir: string }
+    | { kind: 's3'; bucket: string; prefix: string; endpoint: string | undefined; region: string;
+        credentials: { accessKeyId: string; secretAccessKey: string } | undefined; forcePathStyle: boolean };
+  snapshotIntervalMs: number;
+}
+
+function parseBlobs(e: z.infer<typeof EnvSchema>, dataDir: string): StorageConfig['blobs'] {
+  const url = e.CODITECT_BLOB_URL;
+  if (!url) return { kind: 'local', dir: path.join(dataDir, 'blobs') };
+  if (url.startsWith('file://')) return { kind: 'local', dir: path.resolve(decodeURIComponent(new URL(url).pathname)) };
+  const u = new URL(url);
+  if (Boolean(e.CODITECT_S3_ACCESS_KEY_ID) !== Boolean(e.CODITECT_S3_SECRET_ACCESS_KEY)) {
+    throw new ConfigError(['CODITECT_S3_ACCESS_KEY_ID / CODITECT_S3_SECRET_ACCESS_KEY: set both or neither']);
+  }
+  return {
+    kind: 's3',
+    bucket: u.hostname,
+    prefix: u.pathname.replace(/^\/+|\/+$/g, ''),
+    endpoint: e.CODITECT_S3_ENDPOINT,
+    region: e.CODITECT_S3_REGION,
+    credentials: e.CODITECT_S3_ACCESS_KEY_ID && e.CODITECT_S3_SECRET_ACCESS_KEY
+      ? { accessKeyId: e.CODITECT_S3_ACCESS_KEY_ID, secretAccessKey: e.CODITECT_S3_SECRET_ACCESS_KEY } : undefined,
+    forcePathStyle: e.CODITECT_S3_FORCE_PATH_STYLE ?? Boolean(e.CODITECT_S3_ENDPOINT),
   };
 }
 
@@ -185,6 +241,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     logLevel: e.CODITECT_LOG_LEVEL,
     webDir: e.CODITECT_WEB_DIR ? path.resolve(e.CODITECT_WEB_DIR) : undefined,
     docs: e.CODITECT_DOCS,
+    storage: {
+      quotaBytes: e.CODITECT_STORAGE_QUOTA,
+      maxFileBytes: e.CODITECT_MAX_FILE_SIZE,
+      blobs: parseBlobs(e, dataDir),
+      snapshotIntervalMs: e.CODITECT_SNAPSHOT_INTERVAL_SECONDS * 1000,
+    },
     workspaces: {
       ideAppDir: e.CODITECT_IDE_APP_DIR ? path.resolve(e.CODITECT_IDE_APP_DIR) : undefined,
       runDir: path.resolve(e.CODITECT_WORKSPACE_RUN_DIR ?? path.join(os.tmpdir(), `coditect-run-${process.getuid?.() ?? 0}`)),

@@ -18,7 +18,8 @@ export interface HandlerInput<E extends Endpoint> {
 
 type Result<E extends Endpoint> = E extends { response: z.ZodType } ? OutputOf<E, 'response'> : void;
 
-function validate(schema: z.ZodType | undefined, value: unknown, where: string): unknown {
+/** Parses one part of a request with its schema; a failure is a `validation_failed` listing each field. */
+export function validate(schema: z.ZodType | undefined, value: unknown, where: string): unknown {
   if (!schema) return undefined;
   const result = schema.safeParse(value ?? (where === 'body' ? undefined : {}));
   if (result.success) return result.data;

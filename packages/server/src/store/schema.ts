@@ -78,11 +78,47 @@ export interface WorkspaceSessionsTable {
   last_opened_at: Ts | null;
 }
 
+export interface BlobsTable {
+  tenant_id: string;
+  hash: string;
+  /** bigint: a string on PostgreSQL, a number on SQLite; read with Number(). */
+  size: number | string;
+  created_at: Ts;
+}
+
+export interface SnapshotsTable {
+  tenant_id: string;
+  id: string;
+  session_id: string;
+  manifest_hash: string;
+  file_count: number;
+  total_bytes: number | string;
+  new_bytes: number | string;
+  reason: 'manual' | 'auto' | 'stop';
+  label: string | null;
+  created_at: Ts;
+}
+
+export interface WorkspaceUsageTable {
+  tenant_id: string;
+  session_id: string;
+  used_bytes: number | string;
+}
+
+export interface TenantUsageTable {
+  tenant_id: string;
+  used_bytes: number | string;
+}
+
 export interface Database {
   tenants: TenantsTable;
   users: UsersTable;
   auth_sessions: AuthSessionsTable;
   refresh_tokens: RefreshTokensTable;
   workspace_sessions: WorkspaceSessionsTable;
+  blobs: BlobsTable;
+  snapshots: SnapshotsTable;
+  workspace_usage: WorkspaceUsageTable;
+  tenant_usage: TenantUsageTable;
 }
 
