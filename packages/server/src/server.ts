@@ -1,6 +1,6 @@
 import pino from 'pino';
 import { AccessTokens } from './auth/access-tokens.js';
-import { RateLimiter } from './auth/rate-limiter.js';
+import { DatabaseRateLimiter, MemoryRateLimiter } from './auth/rate-limiter.js';
 import { resolveSigningSecret } from './auth/signing-secret.js';
 import { buildApp } from './app.js';
 import type { Config } from './config/config.js';
@@ -45,7 +45,8 @@ export async function startServer(config: Config, overrides: Partial<Deps> = {})
       audience: config.jwt.audience,
       ttlSeconds: config.jwt.accessTtlSeconds,
     }),
-    limiter: new RateLimiter(),
+    // One node needs no shared counters; PostgreSQL means several nodes may share the load.
+    limiter: store.dialect === 'postgres' ? new DatabaseRateLimiter(store) : new MemoryRateLimiter(),
     metrics: new Metrics(store),
     storage: openStorage(config),
     now: () => new Date(),

@@ -110,12 +110,20 @@ export interface TenantUsageTable {
   used_bytes: number | string;
 }
 
+/** Fixed-window counters shared by all nodes. */
+export interface RateLimitsTable {
+  key: string;
+  count: number;
+  reset_at: Ts;
+}
+
 export interface Database {
   tenants: TenantsTable;
   users: UsersTable;
   auth_sessions: AuthSessionsTable;
   refresh_tokens: RefreshTokensTable;
   workspace_sessions: WorkspaceSessionsTable;
+  rate_limits: RateLimitsTable;
   blobs: BlobsTable;
   snapshots: SnapshotsTable;
   workspace_usage: WorkspaceUsageTable;
