@@ -38,7 +38,7 @@ export async function startServer(config: Config, overrides: Partial<Deps> = {})
     config,
     store,
     log,
-    workspaces: new WorkspaceHost(config, secret, log),
+    workspaces: new WorkspaceHost(config, secret, log, store),
     tokens: new AccessTokens({
       secret,
       issuer: config.jwt.issuer,
@@ -54,6 +54,7 @@ export async function startServer(config: Config, overrides: Partial<Deps> = {})
   };
   const app = await buildApp(deps);
   const address = await app.listen({ port: config.port, host: config.host });
+  await deps.workspaces.setNodeUrl(address);
   const snapshots = new SnapshotScheduler(deps, config.storage.snapshotIntervalMs);
   return {
     url: address,

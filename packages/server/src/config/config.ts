@@ -115,6 +115,12 @@ const EnvSchema = z.object({
   CODITECT_SECURE_COOKIES: Bool.default(false),
   /** DEVELOPMENT ONLY: run IDEs without a sandbox when bubblewrap is unavailable. */
   CODITECT_DANGEROUS_UNSANDBOXED_WORKSPACES: Bool.default(false),
+  /** This node's name among several (default: host name and port). */
+  CODITECT_NODE_ID: z.string().min(1).max(100).optional(),
+  /** Where other nodes reach this one to forward a workspace's traffic (default http://HOST:PORT). */
+  CODITECT_NODE_URL: z.url().optional(),
+  /** A node that stops renewing its workspaces' placements loses them after this long. */
+  CODITECT_PLACEMENT_TTL_SECONDS: z.coerce.number().int().min(2).default(30),
   /** Workspace bytes one tenant may store (all its sessions). */
   CODITECT_STORAGE_QUOTA: ByteSize.default(1024 ** 3),
   /** Largest single file the files API accepts. */
@@ -156,6 +162,10 @@ export interface Config {
     tokenTtlSeconds: number;
     secureCookies: boolean;
     dangerouslyUnsandboxed: boolean;
+    nodeId: string;
+    /** Unset: derived from the address the server listens on. */
+    nodeUrl: string | undefined;
+    placementTtlMs: number;
   };
   storage: StorageConfig;
 }
@@ -255,6 +265,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       tokenTtlSeconds: e.CODITECT_WORKSPACE_TOKEN_TTL_SECONDS,
       secureCookies: e.CODITECT_SECURE_COOKIES,
       dangerouslyUnsandboxed: e.CODITECT_DANGEROUS_UNSANDBOXED_WORKSPACES,
+      nodeId: e.CODITECT_NODE_ID ?? `${os.hostname()}:${e.PORT}`,
+      nodeUrl: e.CODITECT_NODE_URL,
+      placementTtlMs: e.CODITECT_PLACEMENT_TTL_SECONDS * 1000,
     },
     llm: {
       masterKey: e.CODITECT_LLM_MASTER_KEY,

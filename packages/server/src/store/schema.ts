@@ -117,6 +117,15 @@ export interface RateLimitsTable {
   reset_at: Ts;
 }
 
+/** Which node runs a session's IDE, while that node keeps renewing it. */
+export interface WorkspacePlacementsTable {
+  tenant_id: string;
+  session_id: string;
+  node_id: string;
+  node_url: string;
+  expires_at: Ts;
+}
+
 export interface Database {
   tenants: TenantsTable;
   users: UsersTable;
@@ -124,6 +133,7 @@ export interface Database {
   refresh_tokens: RefreshTokensTable;
   workspace_sessions: WorkspaceSessionsTable;
   rate_limits: RateLimitsTable;
+  workspace_placements: WorkspacePlacementsTable;
   blobs: BlobsTable;
   snapshots: SnapshotsTable;
   workspace_usage: WorkspaceUsageTable;
