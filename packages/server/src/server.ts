@@ -1,6 +1,7 @@
 import pino from 'pino';
 import { AccessTokens } from './auth/access-tokens.js';
 import { DatabaseRateLimiter, MemoryRateLimiter } from './auth/rate-limiter.js';
+import { loadSigningKeys } from './auth/signing-keys.js';
 import { resolveSigningSecret } from './auth/signing-secret.js';
 import { buildApp } from './app.js';
 import type { Config } from './config/config.js';
@@ -34,13 +35,14 @@ export async function startServer(config: Config, overrides: Partial<Deps> = {})
     throw err;
   }
   const secret = resolveSigningSecret(config.jwt.secret, config.dataDir);
+  const keys = await loadSigningKeys({ privateKey: config.jwt.privateKey, retiredPublicKeys: config.jwt.retiredPublicKeys }, config.dataDir);
   const deps: Deps = {
     config,
     store,
     log,
     workspaces: new WorkspaceHost(config, secret, log, store),
     tokens: new AccessTokens({
-      secret,
+      keys,
       issuer: config.jwt.issuer,
       audience: config.jwt.audience,
       ttlSeconds: config.jwt.accessTtlSeconds,
