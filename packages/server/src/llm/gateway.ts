@@ -26,7 +26,7 @@ export interface Attempt {
   resolved: ResolvedProvider;
 }
 
-/** What a gateway stream yields: text, then exactly one usage record. */
+/** What a gateway stream yields (in batches): text, then exactly one usage record. */
 export type GatewayEvent = { type: 'delta'; text: string } | { type: 'usage'; usage: UsageEvent };
 
 /** Generation settings shared by every attempt of a call. */
@@ -129,11 +129,12 @@ export class LlmGateway {
   }
 
   /**
-   * Streams the first attempt that works. Retries an attempt (backoff, or the
-   * upstream's Retry-After) and falls back to the next one on 429/5xx/timeout
-   * — only before its first token; after that an error ends the stream.
+   * Streams the first attempt that works, as batches of events (one batch per
+   * upstream read). Retries an attempt (backoff, or the upstream's
+   * Retry-After) and falls back to the next one on 429/5xx/timeout — only
+   * before its first token; after that an error ends the stream.
    */
-  async *stream(caller: Caller, attempts: Attempt[], gen: Generation, signal: AbortSignal): AsyncGenerator<GatewayEvent> {
+  async *stream(caller: Caller, attempts: Attempt[], gen: Generation, signal: AbortSignal): AsyncGenerator<GatewayEvent[]> {
     let fallbackFrom: string | null = null;
     for (const [index, attempt] of attempts.entries()) {
       for (let retry = 0; ; retry++) {
@@ -170,7 +171,7 @@ export class LlmGateway {
   private runAttempt(caller: Caller, attempt: Attempt, gen: Generation, outer: AbortSignal, fallbackFrom: string | null) {
     const state = { emitted: false };
     const self = this;
-    async function* events(): AsyncGenerator<GatewayEvent> {
+    async function* events(): AsyncGenerator<GatewayEvent[]> {
       const started = performance.now();
       const ctl = new AbortController();
       const onAbort = () => ctl.abort();
@@ -182,14 +183,21 @@ export class LlmGateway {
       let usage: UsageEvent | undefined;
       try {
         const request: GenerateRequest = { ...gen, model: attempt.model };
-        for await (const part of self.withTimeouts(attempt, request, ctl)) {
-          if (part.type === 'delta') {
+        for await (const batch of self.withTimeouts(attempt, request, ctl)) {
+          // Delta parts are passed on as they are (a StreamPart delta is a GatewayEvent delta).
+          let deltas = batch as GatewayEvent[];
+          for (const part of batch) {
+            if (part.type === 'delta') {
+              chars += part.text.length;
+            } else {
+              reported = part;
+              deltas = batch.filter((p) => p.type === 'delta') as GatewayEvent[];
+            }
+          }
+          if (deltas.length) {
             if (ttft === null) ttft = performance.now() - started;
             state.emitted = true;
-            chars += part.text.length;
-            yield part;
-          } else {
-            reported = part;
+            yield deltas;
           }
         }
         outcome = { status: 'ok' };
@@ -201,7 +209,7 @@ export class LlmGateway {
         throw e;
       } finally {
         outer.removeEventListener('abort', onAbort);
-        ctl.abort(); // closes the upstream connection whatever happened
+        ctl.abort(); // closes the upstream connection if it is still open
         const inputTokens = reported.inputTokens ?? estimateTokens(gen);
         const outputTokens = reported.outputTokens ?? Math.ceil(chars / 4);
         usage = {
@@ -217,37 +225,47 @@ export class LlmGateway {
         };
         await self.record(caller, attempt, usage, outcome.error);
       }
-      yield { type: 'usage', usage };
+      yield [{ type: 'usage', usage }];
     }
     return { state, events: events() };
   }
 
-  /** First-token and idle timeouts around an adapter stream; firing aborts the upstream call. */
-  private async *withTimeouts(attempt: Attempt, request: GenerateRequest, ctl: AbortController): AsyncGenerator<StreamPart> {
+  /**
+   * First-token and idle timeouts around an adapter stream; firing aborts the
+   * upstream call. One timer per attempt, re-armed once per batch.
+   */
+  private async *withTimeouts(attempt: Attempt, request: GenerateRequest, ctl: AbortController): AsyncGenerator<StreamPart[]> {
     const { firstTokenTimeoutMs, idleTimeoutMs } = this.config;
     const label = this.registry[attempt.provider].label;
-    let fire!: (err: UpstreamError) => void;
     let timeoutError: UpstreamError | undefined;
-    const timedOut = new Promise<never>((_, reject) => { fire = reject; });
-    timedOut.catch(() => {});
+    let failPending: ((err: unknown) => void) | undefined;
     let limit = firstTokenTimeoutMs;
-    const arm = () => setTimeout(() => {
+    const onTimeout = () => {
       timeoutError = new UpstreamError(attempt.provider, 'timeout', `${label} sent nothing for ${limit} ms (model ${attempt.model})`);
-      fire(timeoutError);
+      failPending?.(timeoutError);
       ctl.abort();
-    }, limit);
-    let timer = arm();
-    const source = this.registry[attempt.provider].stream(attempt.resolved.settings, request, ctl.signal)[Symbol.asyncIterator]();
+    };
+    let timer = setTimeout(onTimeout, limit);
+    let source: AsyncIterator<StreamPart[]> | undefined;
     let first = true;
     try {
+      source = this.registry[attempt.provider].stream(attempt.resolved.settings, request, ctl.signal)[Symbol.asyncIterator]();
+      const it = source;
+      // The timer can end a wait the adapter does not (a local model queued behind another call).
+      const nextBatch = (resolve: (r: IteratorResult<StreamPart[]>) => void, reject: (err: unknown) => void) => {
+        failPending = reject;
+        it.next().then(resolve, reject);
+      };
       for (;;) {
-        const next = await Promise.race([source.next(), timedOut]);
+        const next = await new Promise(nextBatch);
+        failPending = undefined;
+        if (timeoutError) throw timeoutError;
         if (next.done) return;
-        if (first && next.value.type === 'delta') {
+        if (first && next.value.some((p) => p.type === 'delta')) {
           first = false;
           clearTimeout(timer);
           limit = idleTimeoutMs;
-          timer = arm();
+          timer = setTimeout(onTimeout, limit);
         } else {
           timer.refresh();
         }
@@ -258,7 +276,7 @@ export class LlmGateway {
       throw timeoutError ?? err;
     } finally {
       clearTimeout(timer);
-      void source.return?.(undefined)?.catch?.(() => {});
+      void source?.return?.(undefined)?.catch?.(() => {});
     }
   }
 
