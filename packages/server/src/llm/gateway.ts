@@ -1,15 +1,15 @@
-import { randomUUID } from 'node:crypto';
 import { PROVIDER_IDS, type ChatMessage, type ProviderId, type UsageEvent } from '@coditect/contract';
 import type { Deps } from '../deps.js';
 import { AppError } from '../http/app-error.js';
-import { findBudget, insertUsage, spentSince } from '../store/repositories/llm-usage.js';
-import { markProviderUsed } from '../store/repositories/provider-credentials.js';
+import type { Tx } from '../store/database.js';
+import { findBudget, spentSince } from '../store/repositories/llm-usage.js';
 import type { KeyVault } from './key-vault.js';
 import { costOf, pricingOf, providerOfCatalogModel } from './providers/catalog.js';
 import type { LocalLlama } from './providers/local-llama.js';
 import type { ProviderRegistry } from './providers/registry.js';
 import { UpstreamError, type GenerateRequest, type StreamPart } from './providers/types.js';
 import { resolveProviders, type ResolvedProvider } from './provider-settings.js';
+import { UsageRecorder } from './usage-recorder.js';
 
 /** Who is calling and through which door (stored with the usage row). */
 export interface Caller {
@@ -56,12 +56,16 @@ export function toAppError(err: UpstreamError): AppError {
  * and fallbacks, and records one usage row per model tried.
  */
 export class LlmGateway {
+  private readonly usage: UsageRecorder;
+
   constructor(
     private readonly deps: Deps,
     readonly vault: KeyVault,
     readonly registry: ProviderRegistry,
     readonly local: LocalLlama | undefined,
-  ) {}
+  ) {
+    this.usage = new UsageRecorder(deps);
+  }
 
   private get config() {
     return this.deps.config.llm;
@@ -69,8 +73,11 @@ export class LlmGateway {
 
   /** Every provider as resolved for the tenant. */
   providers(tenantId: string): Promise<Map<ProviderId, ResolvedProvider>> {
-    return this.deps.store.tenant(tenantId, (tx) =>
-      resolveProviders(tx, tenantId, this.config, this.vault, this.registry, Boolean(this.local)));
+    return this.deps.store.read(tenantId, (tx) => this.resolve(tx, tenantId));
+  }
+
+  private resolve(tx: Tx, tenantId: string): Promise<Map<ProviderId, ResolvedProvider>> {
+    return resolveProviders(tx, tenantId, this.config, this.vault, this.registry, Boolean(this.local));
   }
 
   /** `provider/model` → parts; a bare catalog model name (`gpt-4o`) is accepted too. */
@@ -90,7 +97,11 @@ export class LlmGateway {
    * API error (404/409/402) before any byte of a stream is sent.
    */
   async prepare(caller: Caller, model: string, fallbackModels: string[] = []): Promise<Attempt[]> {
-    const providers = await this.providers(caller.tenantId);
+    // One round trip for settings and budget (one transaction on PostgreSQL, none on SQLite).
+    const { providers, budget } = await this.deps.store.read(caller.tenantId, async (tx) => ({
+      providers: await this.resolve(tx, caller.tenantId),
+      budget: await this.monthSpend(tx, caller.tenantId),
+    }));
     const chain = [model, ...fallbackModels, ...(fallbackModels.length ? [] : this.config.fallbacks[model] ?? [])];
     const attempts: Attempt[] = [];
     for (const [i, ref] of chain.entries()) {
@@ -106,14 +117,32 @@ export class LlmGateway {
       }
       attempts.push({ ref: `${provider}/${name}`, provider, model: name, resolved });
     }
-    await this.checkBudget(caller.tenantId);
+    await this.enforceBudget(caller.tenantId, budget);
     return attempts;
   }
 
   /** 402 `budget_exceeded` once this month's spend reached the tenant's limit. */
   async checkBudget(tenantId: string): Promise<void> {
-    const { limit, spent } = await this.budget(tenantId);
-    if (limit !== null && spent >= limit) {
+    await this.enforceBudget(tenantId, await this.deps.store.read(tenantId, (tx) => this.monthSpend(tx, tenantId)));
+  }
+
+  /** The tenant's limit and this month's spend; null (and no spend query) without a budget. */
+  private async monthSpend(tx: Tx, tenantId: string): Promise<{ limit: number; spent: number } | null> {
+    const limit = await findBudget(tx, tenantId);
+    if (limit === null) return null;
+    return { limit, spent: await spentSince(tx, tenantId, monthStart(this.deps.now())) };
+  }
+
+  private async enforceBudget(tenantId: string, budget: { limit: number; spent: number } | null): Promise<void> {
+    if (!budget) return;
+    if (this.usage.hasPending(tenantId)) {
+      // Calls that just finished on this node count too: their rows are written behind the stream.
+      await this.usage.settled(tenantId);
+      budget = await this.deps.store.read(tenantId, (tx) => this.monthSpend(tx, tenantId));
+      if (!budget) return;
+    }
+    const { limit, spent } = budget;
+    if (spent >= limit) {
       throw new AppError('budget_exceeded',
         `Monthly LLM budget of $${limit.toFixed(2)} reached ($${spent.toFixed(4)} spent this month); raise it with PUT /api/v5/llm/budget`);
     }
@@ -121,6 +150,7 @@ export class LlmGateway {
 
   async budget(tenantId: string): Promise<{ limit: number | null; spent: number; month: string }> {
     const now = this.deps.now();
+    await this.usage.settled(tenantId);
     return this.deps.store.tenant(tenantId, async (tx) => ({
       limit: await findBudget(tx, tenantId),
       spent: await spentSince(tx, tenantId, monthStart(now)),
@@ -135,10 +165,20 @@ export class LlmGateway {
    * before its first token; after that an error ends the stream.
    */
   async *stream(caller: Caller, attempts: Attempt[], gen: Generation, signal: AbortSignal): AsyncGenerator<GatewayEvent[]> {
+    const stored: Promise<void>[] = [];
+    try {
+      yield* this.attemptAll(caller, attempts, gen, signal, stored);
+    } finally {
+      // The stream ends once its usage rows are stored (they are written after the usage event went out).
+      await Promise.all(stored);
+    }
+  }
+
+  private async *attemptAll(caller: Caller, attempts: Attempt[], gen: Generation, signal: AbortSignal, stored: Promise<void>[]): AsyncGenerator<GatewayEvent[]> {
     let fallbackFrom: string | null = null;
     for (const [index, attempt] of attempts.entries()) {
       for (let retry = 0; ; retry++) {
-        const run = this.runAttempt(caller, attempt, gen, signal, fallbackFrom);
+        const run = this.runAttempt(caller, attempt, gen, signal, fallbackFrom, stored);
         let failure: UpstreamError | undefined;
         try {
           yield* run.events;
@@ -168,7 +208,9 @@ export class LlmGateway {
   }
 
   /** One attempt at one model: streams, enforces timeouts, records exactly one usage row. */
-  private runAttempt(caller: Caller, attempt: Attempt, gen: Generation, outer: AbortSignal, fallbackFrom: string | null) {
+  private runAttempt(
+    caller: Caller, attempt: Attempt, gen: Generation, outer: AbortSignal, fallbackFrom: string | null, stored: Promise<void>[],
+  ) {
     const state = { emitted: false };
     const self = this;
     async function* events(): AsyncGenerator<GatewayEvent[]> {
@@ -223,7 +265,8 @@ export class LlmGateway {
           status: outcome.status,
           fallbackFrom,
         };
-        await self.record(caller, attempt, usage, outcome.error);
+        stored.push(self.usage.record({ ...caller, hasProviderRow: Boolean(attempt.resolved.row), usage, error: outcome.error,
+          at: self.deps.now().toISOString() }));
       }
       yield [{ type: 'usage', usage }];
     }
@@ -280,27 +323,8 @@ export class LlmGateway {
     }
   }
 
-  /** Stores the usage row and the provider's last outcome in one transaction. */
-  private async record(caller: Caller, attempt: Attempt, usage: UsageEvent, error: UpstreamError | undefined): Promise<void> {
-    const at = this.deps.now().toISOString();
-    try {
-      await this.deps.store.tenant(caller.tenantId, async (tx) => {
-        await insertUsage(tx, {
-          tenant_id: caller.tenantId, id: randomUUID(), user_id: caller.userId, provider: usage.provider,
-          model: usage.model, endpoint: caller.endpoint, input_tokens: usage.inputTokens, output_tokens: usage.outputTokens,
-          cost_usd: usage.costUsd, latency_ms: usage.latencyMs, ttft_ms: usage.ttftMs, status: usage.status,
-          error_code: error ? (error.status ? `http_${error.status}` : error.kind) : null,
-          fallback_from: usage.fallbackFrom, created_at: at,
-        });
-        if (attempt.resolved.row) await markProviderUsed(tx, caller.tenantId, attempt.provider, at, error?.message ?? null);
-      });
-    } catch (err) {
-      this.deps.log.error({ err, provider: usage.provider }, 'failed to record llm usage');
-    }
-    if (error) this.deps.log.warn({ provider: usage.provider, model: usage.model, error: error.message }, 'llm call failed');
-  }
-
   async close(): Promise<void> {
+    await this.usage.flush();
     await this.local?.dispose();
   }
 }

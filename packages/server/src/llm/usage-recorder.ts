@@ -1,0 +1,109 @@
+import { randomUUID } from 'node:crypto';
+import type { UsageEvent } from '@coditect/contract';
+import type { Deps } from '../deps.js';
+import { insertUsage } from '../store/repositories/llm-usage.js';
+import { markProviderUsed } from '../store/repositories/provider-credentials.js';
+import type { UpstreamError } from './providers/types.js';
+
+/** One finished upstream call to account. */
+export interface UsageRecord {
+  tenantId: string;
+  userId: string;
+  endpoint: 'chat' | 'compare' | 'openai' | 'anthropic';
+  /** Whether the tenant has its own provider row (whose last use/error is updated). */
+  hasProviderRow: boolean;
+  usage: UsageEvent;
+  error: UpstreamError | undefined;
+  at: string;
+}
+
+interface Queued extends UsageRecord {
+  done: () => void;
+}
+
+/**
+ * Writes usage rows behind the streams: calls that finish in the same
+ * event-loop turn are stored together, one transaction per tenant, so a
+ * hundred streams ending at once cost a hundred inserts and a handful of
+ * commits instead of a hundred transactions queued on the connection. The
+ * promise of `record` settles once the row is stored (or its failure logged);
+ * it never rejects.
+ */
+export class UsageRecorder {
+  private queue: Queued[] = [];
+  private scheduled = false;
+  /** Rows not yet stored, per tenant (what a budget check must wait for). */
+  private readonly pending = new Map<string, Set<Promise<void>>>();
+
+  constructor(private readonly deps: Deps) {}
+
+  record(entry: UsageRecord): Promise<void> {
+    if (entry.error) {
+      this.deps.log.warn({ provider: entry.usage.provider, model: entry.usage.model, error: entry.error.message }, 'llm call failed');
+    }
+    let done!: () => void;
+    const stored = new Promise<void>((resolve) => { done = resolve; });
+    this.queue.push({ ...entry, done });
+    let set = this.pending.get(entry.tenantId);
+    if (!set) this.pending.set(entry.tenantId, (set = new Set()));
+    set.add(stored);
+    void stored.then(() => {
+      set.delete(stored);
+      if (set.size === 0 && this.pending.get(entry.tenantId) === set) this.pending.delete(entry.tenantId);
+    });
+    if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(() => void this.flush());
+    }
+    return stored;
+  }
+
+  hasPending(tenantId: string): boolean {
+    return Boolean(this.pending.get(tenantId)?.size);
+  }
+
+  /** Resolves once every row of the tenant recorded so far is stored. */
+  async settled(tenantId: string): Promise<void> {
+    const set = this.pending.get(tenantId);
+    if (set?.size) await Promise.all(set);
+  }
+
+  /** Stores everything queued (called on its own after each turn; awaited on shutdown). */
+  async flush(): Promise<void> {
+    this.scheduled = false;
+    const batch = this.queue;
+    if (!batch.length) return;
+    this.queue = [];
+    const byTenant = new Map<string, Queued[]>();
+    for (const q of batch) {
+      const list = byTenant.get(q.tenantId);
+      if (list) list.push(q); else byTenant.set(q.tenantId, [q]);
+    }
+    await Promise.all([...byTenant].map(([tenantId, rows]) => this.store(tenantId, rows)));
+  }
+
+  private async store(tenantId: string, rows: Queued[]): Promise<void> {
+    try {
+      await this.deps.store.tenant(tenantId, async (tx) => {
+        // The provider row keeps the outcome of its latest call only.
+        const lastByProvider = new Map<string, Queued>();
+        for (const r of rows) {
+          const { usage, error } = r;
+          await insertUsage(tx, {
+            tenant_id: tenantId, id: randomUUID(), user_id: r.userId, provider: usage.provider,
+            model: usage.model, endpoint: r.endpoint, input_tokens: usage.inputTokens, output_tokens: usage.outputTokens,
+            cost_usd: usage.costUsd, latency_ms: usage.latencyMs, ttft_ms: usage.ttftMs, status: usage.status,
+            error_code: error ? (error.status ? `http_${error.status}` : error.kind) : null,
+            fallback_from: usage.fallbackFrom, created_at: r.at,
+          });
+          if (r.hasProviderRow) lastByProvider.set(usage.provider, r);
+        }
+        for (const [provider, r] of lastByProvider) await markProviderUsed(tx, tenantId, provider, r.at, r.error?.message ?? null);
+      });
+    } catch (err) {
+      for (const r of rows) this.deps.log.error({ err, provider: r.usage.provider }, 'failed to record llm usage');
+    } finally {
+      for (const r of rows) r.done();
+    }
+  }
+}
