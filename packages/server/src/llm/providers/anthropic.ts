@@ -1,4 +1,5 @@
 import { catalogModels } from './catalog.js';
+import { DeltaTemplate } from './delta-template.js';
 import { parseJson, send, sseBatches, type CallContext } from './transport.js';
 import { joinUrl, UpstreamError, type GenerateRequest, type ProviderAdapter, type ProviderSettings, type StreamPart } from './types.js';
 import { mergeTurns, systemText } from './turns.js';
@@ -49,6 +50,10 @@ const ERROR_STATUS: Record<string, number> = {
   request_too_large: 413, rate_limit_error: 429, api_error: 500, overloaded_error: 529,
 };
 
+/** A template for this stream's `content_block_delta` text events (see DeltaTemplate). */
+export const textDeltaTemplate = () => new DeltaTemplate((parsed: AnthropicEvent, marker) =>
+  parsed.type === 'content_block_delta' && parsed.delta?.type === 'text_delta' && parsed.delta.text === marker);
+
 const inputOf = (u: AnthropicUsage) => (u.input_tokens ?? 0) + (u.cache_creation_input_tokens ?? 0) + (u.cache_read_input_tokens ?? 0);
 
 /** Streams one message over Messages SSE (`message_start` … `content_block_delta` … `message_stop`). */
@@ -59,15 +64,24 @@ async function* streamMessages(ctx: CallContext, s: ProviderSettings, req: Gener
   let inputTokens: number | undefined;
   let outputTokens: number | undefined;
   let stopped = false;
+  const template = textDeltaTemplate();
   for await (const events of sseBatches(ctx, res, signal)) {
     const parts: StreamPart[] = [];
     for (const e of events) {
       if (stopped) continue;
+      const fast = template.match(e.data);
+      if (fast !== undefined) {
+        if (fast) parts.push({ type: 'delta', text: fast });
+        continue;
+      }
       // The event name repeats the payload's `type`; the payload is authoritative.
       const ev = parseJson<AnthropicEvent>(ctx, e.data);
       switch (ev.type) {
         case 'content_block_delta':
-          if (ev.delta?.type === 'text_delta' && ev.delta.text) parts.push({ type: 'delta', text: ev.delta.text });
+          if (ev.delta?.type === 'text_delta' && ev.delta.text) {
+            parts.push({ type: 'delta', text: ev.delta.text });
+            template.learn(e.data, ev.delta.text);
+          }
           break;
         case 'message_start':
           if (ev.message?.usage) {

@@ -1,5 +1,6 @@
 import type { LlmModel } from '@coditect/contract';
 import { catalogModels } from './catalog.js';
+import { DeltaTemplate } from './delta-template.js';
 import { parseJson, readJson, send, sseBatches, type CallContext } from './transport.js';
 import { joinUrl, UpstreamError, type GenerateRequest, type ProviderAdapter, type ProviderSettings, type StreamPart } from './types.js';
 
@@ -26,6 +27,17 @@ interface ChatChunk {
   usage?: { prompt_tokens?: number; completion_tokens?: number } | null;
   error?: { message?: string } | string;
 }
+
+/** A chunk that is exactly one text delta: one choice, no finish, usage, tool calls or error. */
+function isPlainDelta(chunk: ChatChunk, text: string | null | undefined): boolean {
+  const choice = chunk.choices?.length === 1 ? chunk.choices[0] as { delta?: Record<string, unknown>; finish_reason?: unknown } : undefined;
+  return Boolean(choice && !choice.finish_reason && !chunk.usage && !chunk.error && choice.delta
+    && choice.delta.content === text && !choice.delta.tool_calls && !choice.delta.refusal);
+}
+
+/** A template for this stream's text chunks (see DeltaTemplate). */
+export const chatChunkTemplate = () =>
+  new DeltaTemplate((parsed: ChatChunk, marker) => isPlainDelta(parsed, marker) && parsed.choices?.[0]?.delta?.content === marker);
 
 function headers(s: ProviderSettings): Record<string, string> {
   return s.apiKey ? { authorization: `Bearer ${s.apiKey}` } : {};
@@ -56,12 +68,18 @@ async function* streamChat(ctx: CallContext, base: string, s: ProviderSettings, 
   const res = await send(ctx, joinUrl(base, '/chat/completions'), { headers: headers(s), body }, signal);
   let done = false;
   let finished = false;
+  const template = chatChunkTemplate();
   let usage: { inputTokens?: number | undefined; outputTokens?: number | undefined } | undefined;
   // Read to the end even after [DONE], so the connection goes back to the pool.
   for await (const events of sseBatches(ctx, res, signal)) {
     const parts: StreamPart[] = [];
     for (const e of events) {
       if (done) continue;
+      const fast = template.match(e.data);
+      if (fast !== undefined) {
+        if (fast) parts.push({ type: 'delta', text: fast });
+        continue;
+      }
       if (e.data === '[DONE]') { done = true; continue; }
       const chunk = parseJson<ChatChunk>(ctx, e.data);
       if (chunk.error) {
@@ -70,7 +88,10 @@ async function* streamChat(ctx: CallContext, base: string, s: ProviderSettings, 
       }
       const choice = chunk.choices?.[0];
       const text = choice?.delta?.content;
-      if (text) parts.push({ type: 'delta', text });
+      if (text) {
+        parts.push({ type: 'delta', text });
+        if (isPlainDelta(chunk, text)) template.learn(e.data, text);
+      }
       if (choice?.finish_reason) finished = true;
       if (chunk.usage) usage = { inputTokens: chunk.usage.prompt_tokens, outputTokens: chunk.usage.completion_tokens };
     }
