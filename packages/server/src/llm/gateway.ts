@@ -236,11 +236,19 @@ export class LlmGateway {
               deltas = batch.filter((p) => p.type === 'delta') as GatewayEvent[];
             }
           }
-          if (deltas.length) {
-            if (ttft === null) ttft = performance.now() - started;
-            state.emitted = true;
-            yield deltas;
+          if (!deltas.length) continue;
+          state.emitted = true;
+          if (ttft === null) {
+            ttft = performance.now() - started;
+            if (deltas.length > 1) {
+              // A burst (a fast upstream, or one that buffered): the first token leaves on its own,
+              // and the event loop turns once so it is on the wire before the rest is encoded.
+              yield deltas.slice(0, 1);
+              await new Promise<void>((resolve) => setImmediate(resolve));
+              deltas = deltas.slice(1);
+            }
           }
+          yield deltas;
         }
         outcome = { status: 'ok' };
       } catch (err) {
