@@ -32,6 +32,9 @@ export type GatewayEvent = { type: 'delta'; text: string } | { type: 'usage'; us
 /** Generation settings shared by every attempt of a call. */
 export type Generation = Omit<GenerateRequest, 'model'>;
 
+/** The abort reason of calls the gateway ends itself (a shared object: no DOMException, no stack trace per call). */
+const ENDED = Object.freeze(new Error('LLM call ended by the gateway'));
+
 const monthStart = (d: Date) => new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1)).toISOString();
 const sleep = (ms: number, signal: AbortSignal) => new Promise<void>((resolve) => {
   const t = setTimeout(resolve, ms);
@@ -162,147 +165,82 @@ export class LlmGateway {
    * Streams the first attempt that works, as batches of events (one batch per
    * upstream read). Retries an attempt (backoff, or the upstream's
    * Retry-After) and falls back to the next one on 429/5xx/timeout — only
-   * before its first token; after that an error ends the stream.
+   * before its first token; after that an error ends the stream. The stream
+   * ends once the usage rows of its attempts are stored (they are written
+   * behind it, after the usage event went out).
    */
   async *stream(caller: Caller, attempts: Attempt[], gen: Generation, signal: AbortSignal): AsyncGenerator<GatewayEvent[]> {
     const stored: Promise<void>[] = [];
     try {
-      yield* this.attemptAll(caller, attempts, gen, signal, stored);
+      let fallbackFrom: string | null = null;
+      for (const [index, attempt] of attempts.entries()) {
+        for (let retry = 0; ; retry++) {
+          const state = { emitted: false };
+          let failure: UpstreamError | undefined;
+          try {
+            yield* this.runAttempt(caller, attempt, gen, signal, fallbackFrom, state, stored);
+            return;
+          } catch (err) {
+            if (!(err instanceof UpstreamError) || state.emitted || signal.aborted) throw err;
+            failure = err;
+          }
+          const wait = failure.options.retryAfterMs ?? this.config.retryBaseMs * 2 ** retry;
+          if (failure.retryable && retry < this.config.maxRetries && wait <= this.config.retryMaxWaitMs) {
+            this.deps.log.warn({ provider: attempt.provider, model: attempt.model, status: failure.status, retry: retry + 1, waitMs: wait },
+              'llm upstream failed; retrying');
+            await sleep(wait, signal);
+            if (signal.aborted) throw new UpstreamError(attempt.provider, 'cancelled', 'Request cancelled');
+            continue;
+          }
+          if (failure.retryable && index < attempts.length - 1) {
+            this.deps.log.warn({ provider: attempt.provider, model: attempt.model, status: failure.status, next: attempts[index + 1]!.ref },
+              'llm upstream failed; falling back');
+            fallbackFrom = attempt.ref;
+            break;
+          }
+          throw failure;
+        }
+      }
+      throw new UpstreamError(attempts[0]?.provider ?? 'openai', 'protocol', 'No usable model');
     } finally {
-      // The stream ends once its usage rows are stored (they are written after the usage event went out).
       await Promise.all(stored);
     }
   }
 
-  private async *attemptAll(caller: Caller, attempts: Attempt[], gen: Generation, signal: AbortSignal, stored: Promise<void>[]): AsyncGenerator<GatewayEvent[]> {
-    let fallbackFrom: string | null = null;
-    for (const [index, attempt] of attempts.entries()) {
-      for (let retry = 0; ; retry++) {
-        const run = this.runAttempt(caller, attempt, gen, signal, fallbackFrom, stored);
-        let failure: UpstreamError | undefined;
-        try {
-          yield* run.events;
-          return;
-        } catch (err) {
-          if (!(err instanceof UpstreamError) || run.state.emitted || signal.aborted) throw err;
-          failure = err;
-        }
-        const wait = failure.options.retryAfterMs ?? this.config.retryBaseMs * 2 ** retry;
-        if (failure.retryable && retry < this.config.maxRetries && wait <= this.config.retryMaxWaitMs) {
-          this.deps.log.warn({ provider: attempt.provider, model: attempt.model, status: failure.status, retry: retry + 1, waitMs: wait },
-            'llm upstream failed; retrying');
-          await sleep(wait, signal);
-          if (signal.aborted) throw new UpstreamError(attempt.provider, 'cancelled', 'Request cancelled');
-          continue;
-        }
-        if (failure.retryable && index < attempts.length - 1) {
-          this.deps.log.warn({ provider: attempt.provider, model: attempt.model, status: failure.status, next: attempts[index + 1]!.ref },
-            'llm upstream failed; falling back');
-          fallbackFrom = attempt.ref;
-          break;
-        }
-        throw failure;
-      }
-    }
-    throw new UpstreamError(attempts[0]?.provider ?? 'openai', 'protocol', 'No usable model');
-  }
-
-  /** One attempt at one model: streams, enforces timeouts, records exactly one usage row. */
-  private runAttempt(
-    caller: Caller, attempt: Attempt, gen: Generation, outer: AbortSignal, fallbackFrom: string | null, stored: Promise<void>[],
-  ) {
-    const state = { emitted: false };
-    const self = this;
-    async function* events(): AsyncGenerator<GatewayEvent[]> {
-      const started = performance.now();
-      const ctl = new AbortController();
-      const onAbort = () => ctl.abort();
-      outer.addEventListener('abort', onAbort, { once: true });
-      let ttft: number | null = null;
-      let chars = 0;
-      let reported: { inputTokens?: number | undefined; outputTokens?: number | undefined } = {};
-      let outcome: { status: UsageEvent['status']; error?: UpstreamError } = { status: 'cancelled' };
-      let usage: UsageEvent | undefined;
-      try {
-        const request: GenerateRequest = { ...gen, model: attempt.model };
-        for await (const batch of self.withTimeouts(attempt, request, ctl)) {
-          // Delta parts are passed on as they are (a StreamPart delta is a GatewayEvent delta).
-          let deltas = batch as GatewayEvent[];
-          for (const part of batch) {
-            if (part.type === 'delta') {
-              chars += part.text.length;
-            } else {
-              reported = part;
-              deltas = batch.filter((p) => p.type === 'delta') as GatewayEvent[];
-            }
-          }
-          if (!deltas.length) continue;
-          state.emitted = true;
-          if (ttft === null) {
-            ttft = performance.now() - started;
-            if (deltas.length > 1) {
-              // A burst (a fast upstream, or one that buffered): the first token leaves on its own,
-              // and the event loop turns once so it is on the wire before the rest is encoded.
-              yield deltas.slice(0, 1);
-              await new Promise<void>((resolve) => setImmediate(resolve));
-              deltas = deltas.slice(1);
-            }
-          }
-          yield deltas;
-        }
-        outcome = { status: 'ok' };
-      } catch (err) {
-        const e = err instanceof UpstreamError ? err
-          : new UpstreamError(attempt.provider, 'protocol', `${self.registry[attempt.provider].label}: unexpected failure`, { cause: err });
-        outcome = outer.aborted || e.kind === 'cancelled' ? { status: 'cancelled' } : { status: 'error', error: e };
-        if (outcome.status === 'cancelled') throw new UpstreamError(attempt.provider, 'cancelled', 'Request cancelled');
-        throw e;
-      } finally {
-        outer.removeEventListener('abort', onAbort);
-        ctl.abort(); // closes the upstream connection if it is still open
-        const inputTokens = reported.inputTokens ?? estimateTokens(gen);
-        const outputTokens = reported.outputTokens ?? Math.ceil(chars / 4);
-        usage = {
-          model: attempt.ref,
-          provider: attempt.provider,
-          inputTokens,
-          outputTokens,
-          costUsd: costOf(pricingOf(attempt.provider, attempt.model), inputTokens, outputTokens),
-          latencyMs: Math.round(performance.now() - started),
-          ttftMs: ttft === null ? null : Math.round(ttft),
-          status: outcome.status,
-          fallbackFrom,
-        };
-        stored.push(self.usage.record({ ...caller, hasProviderRow: Boolean(attempt.resolved.row), usage, error: outcome.error,
-          at: self.deps.now().toISOString() }));
-      }
-      yield [{ type: 'usage', usage }];
-    }
-    return { state, events: events() };
-  }
-
   /**
-   * First-token and idle timeouts around an adapter stream; firing aborts the
-   * upstream call. One timer per attempt, re-armed once per batch.
+   * One attempt at one model: streams with first-token and idle timeouts
+   * (one timer, re-armed once per batch; firing aborts the upstream call),
+   * and queues exactly one usage row.
    */
-  private async *withTimeouts(attempt: Attempt, request: GenerateRequest, ctl: AbortController): AsyncGenerator<StreamPart[]> {
+  private async *runAttempt(
+    caller: Caller, attempt: Attempt, gen: Generation, outer: AbortSignal, fallbackFrom: string | null,
+    state: { emitted: boolean }, stored: Promise<void>[],
+  ): AsyncGenerator<GatewayEvent[]> {
+    const started = performance.now();
+    const adapter = this.registry[attempt.provider];
+    const ctl = new AbortController();
+    const onAbort = () => ctl.abort(ENDED);
+    outer.addEventListener('abort', onAbort, { once: true });
     const { firstTokenTimeoutMs, idleTimeoutMs } = this.config;
-    const label = this.registry[attempt.provider].label;
+    let limit = firstTokenTimeoutMs;
     let timeoutError: UpstreamError | undefined;
     let failPending: ((err: unknown) => void) | undefined;
-    let limit = firstTokenTimeoutMs;
     const onTimeout = () => {
-      timeoutError = new UpstreamError(attempt.provider, 'timeout', `${label} sent nothing for ${limit} ms (model ${attempt.model})`);
+      timeoutError = new UpstreamError(attempt.provider, 'timeout', `${adapter.label} sent nothing for ${limit} ms (model ${attempt.model})`);
       failPending?.(timeoutError);
-      ctl.abort();
+      ctl.abort(ENDED);
     };
     let timer = setTimeout(onTimeout, limit);
     let source: AsyncIterator<StreamPart[]> | undefined;
-    let first = true;
+    let ttft: number | null = null;
+    let chars = 0;
+    let reported: { inputTokens?: number | undefined; outputTokens?: number | undefined } = {};
+    let outcome: { status: UsageEvent['status']; error?: UpstreamError } = { status: 'cancelled' };
+    let usage: UsageEvent | undefined;
     try {
-      source = this.registry[attempt.provider].stream(attempt.resolved.settings, request, ctl.signal)[Symbol.asyncIterator]();
-      const it = source;
-      // The timer can end a wait the adapter does not (a local model queued behind another call).
+      const it = adapter.stream(attempt.resolved.settings, { ...gen, model: attempt.model }, ctl.signal)[Symbol.asyncIterator]();
+      source = it;
+      // Raced with the timer, which can end a wait the adapter does not (a local model queued behind another call).
       const nextBatch = (resolve: (r: IteratorResult<StreamPart[]>) => void, reject: (err: unknown) => void) => {
         failPending = reject;
         it.next().then(resolve, reject);
@@ -311,24 +249,74 @@ export class LlmGateway {
         const next = await new Promise(nextBatch);
         failPending = undefined;
         if (timeoutError) throw timeoutError;
-        if (next.done) return;
-        if (first && next.value.some((p) => p.type === 'delta')) {
-          first = false;
+        if (next.done) break;
+        const batch = next.value;
+        // Delta parts are passed on as they are (a StreamPart delta is a GatewayEvent delta).
+        let deltas = batch as GatewayEvent[];
+        for (const part of batch) {
+          if (part.type === 'delta') {
+            chars += part.text.length;
+          } else {
+            reported = part;
+            deltas = batch.filter((p) => p.type === 'delta') as GatewayEvent[];
+          }
+        }
+        if (!deltas.length) {
+          timer.refresh();
+          continue;
+        }
+        state.emitted = true;
+        if (ttft === null) {
+          ttft = performance.now() - started;
           clearTimeout(timer);
           limit = idleTimeoutMs;
           timer = setTimeout(onTimeout, limit);
+          if (deltas.length > 1) {
+            // A burst (a fast upstream, or one that buffered): the first token leaves on its own,
+            // and the event loop turns once so it is on the wire before the rest is encoded.
+            yield deltas.slice(0, 1);
+            await new Promise<void>((resolve) => setImmediate(resolve));
+            deltas = deltas.slice(1);
+          }
         } else {
           timer.refresh();
         }
-        yield next.value;
+        yield deltas;
       }
-    } catch (err) {
+      outcome = { status: 'ok' };
+    } catch (caught) {
       // An abort caused by our own timer surfaces as a timeout, not a cancel.
-      throw timeoutError ?? err;
+      const err = timeoutError ?? caught;
+      const e = err instanceof UpstreamError ? err
+        : new UpstreamError(attempt.provider, 'protocol', `${adapter.label}: unexpected failure`, { cause: err });
+      outcome = outer.aborted || e.kind === 'cancelled' ? { status: 'cancelled' } : { status: 'error', error: e };
+      if (outcome.status === 'cancelled') throw new UpstreamError(attempt.provider, 'cancelled', 'Request cancelled');
+      throw e;
     } finally {
       clearTimeout(timer);
-      void source?.return?.(undefined)?.catch?.(() => {});
+      outer.removeEventListener('abort', onAbort);
+      if (outcome.status !== 'ok') {
+        // Closes the upstream connection (a finished stream has read its response to the end already).
+        ctl.abort(ENDED);
+        void source?.return?.(undefined)?.catch?.(() => {});
+      }
+      const inputTokens = reported.inputTokens ?? estimateTokens(gen);
+      const outputTokens = reported.outputTokens ?? Math.ceil(chars / 4);
+      usage = {
+        model: attempt.ref,
+        provider: attempt.provider,
+        inputTokens,
+        outputTokens,
+        costUsd: costOf(pricingOf(attempt.provider, attempt.model), inputTokens, outputTokens),
+        latencyMs: Math.round(performance.now() - started),
+        ttftMs: ttft === null ? null : Math.round(ttft),
+        status: outcome.status,
+        fallbackFrom,
+      };
+      stored.push(this.usage.record({ ...caller, providerRow: attempt.resolved.row, usage, error: outcome.error,
+        at: this.deps.now().toISOString() }));
     }
+    yield [{ type: 'usage', usage }];
   }
 
   async close(): Promise<void> {

@@ -10,11 +10,20 @@ export interface UsageRecord {
   tenantId: string;
   userId: string;
   endpoint: 'chat' | 'compare' | 'openai' | 'anthropic';
-  /** Whether the tenant has its own provider row (whose last use/error is updated). */
-  hasProviderRow: boolean;
+  /** The tenant's own provider row as read for this call (its last use/error is updated); undefined without one. */
+  providerRow: { last_used_at: string | null; last_error: string | null } | undefined;
   usage: UsageEvent;
   error: UpstreamError | undefined;
   at: string;
+}
+
+/** `lastUsedAt` is kept to the minute: a row whose outcome is unchanged and was touched less than a minute ago is left alone. */
+const LAST_USED_RESOLUTION_MS = 60_000;
+
+function fresh(row: { last_used_at: string | null; last_error: string | null }, at: string, lastError: string | null): boolean {
+  if (row.last_error !== lastError || !row.last_used_at) return false;
+  const age = Date.parse(at) - Date.parse(row.last_used_at);
+  return age >= 0 && age < LAST_USED_RESOLUTION_MS;
 }
 
 interface Queued extends UsageRecord {
@@ -96,9 +105,13 @@ export class UsageRecorder {
             error_code: error ? (error.status ? `http_${error.status}` : error.kind) : null,
             fallback_from: usage.fallbackFrom, created_at: r.at,
           });
-          if (r.hasProviderRow) lastByProvider.set(usage.provider, r);
+          if (r.providerRow) lastByProvider.set(usage.provider, r);
         }
-        for (const [provider, r] of lastByProvider) await markProviderUsed(tx, tenantId, provider, r.at, r.error?.message ?? null);
+        for (const [provider, r] of lastByProvider) {
+          const lastError = r.error?.message ?? null;
+          if (fresh(r.providerRow!, r.at, lastError)) continue;
+          await markProviderUsed(tx, tenantId, provider, r.at, lastError);
+        }
       });
     } catch (err) {
       for (const r of rows) this.deps.log.error({ err, provider: r.usage.provider }, 'failed to record llm usage');
