@@ -1,7 +1,7 @@
 import { catalogModels } from './catalog.js';
 import { DeltaTemplate } from './delta-template.js';
 import { parseJson, send, sseBatches, type CallContext } from './transport.js';
-import { joinUrl, UpstreamError, type GenerateRequest, type ProviderAdapter, type ProviderSettings, type StreamPart } from './types.js';
+import { joinUrl, redact, UpstreamError, type GenerateRequest, type ProviderAdapter, type ProviderSettings, type StreamPart } from './types.js';
 import { mergeTurns, systemText } from './turns.js';
 
 const DEFAULT_BASE_URL = 'https://api.anthropic.com/v1';
@@ -100,7 +100,7 @@ async function* streamMessages(ctx: CallContext, s: ProviderSettings, req: Gener
           break;
         case 'error': {
           const status = ERROR_STATUS[ev.error?.type ?? ''] ?? 500;
-          throw new UpstreamError(ctx.provider, 'http', `${LABEL} answered ${status}: ${(ev.error?.message ?? 'stream error').slice(0, 300)}`, { status });
+          throw new UpstreamError(ctx.provider, 'http', `${LABEL} answered ${status}: ${redact(ev.error?.message ?? 'stream error', ctx.apiKey).slice(0, 300)}`, { status });
         }
         default: // ping, content_block_start/stop, and event types added later
       }

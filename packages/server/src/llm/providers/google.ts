@@ -1,6 +1,6 @@
 import { catalogModels } from './catalog.js';
 import { parseJson, send, sseBatches, type CallContext } from './transport.js';
-import { joinUrl, UpstreamError, type GenerateRequest, type ProviderAdapter, type ProviderSettings, type StreamPart } from './types.js';
+import { joinUrl, redact, UpstreamError, type GenerateRequest, type ProviderAdapter, type ProviderSettings, type StreamPart } from './types.js';
 import { mergeTurns, systemText } from './turns.js';
 
 const DEFAULT_BASE_URL = 'https://generativelanguage.googleapis.com/v1beta';
@@ -42,7 +42,7 @@ async function* streamGenerate(ctx: CallContext, s: ProviderSettings, req: Gener
       const chunk = parseJson<GeminiChunk>(ctx, e.data);
       if (chunk.error) {
         const status = chunk.error.code ?? 500;
-        throw new UpstreamError(ctx.provider, 'http', `${LABEL} answered ${status}: ${(chunk.error.message ?? 'stream error').slice(0, 300)}`, { status });
+        throw new UpstreamError(ctx.provider, 'http', `${LABEL} answered ${status}: ${redact(chunk.error.message ?? 'stream error', ctx.apiKey).slice(0, 300)}`, { status });
       }
       const candidateParts = chunk.candidates?.[0]?.content?.parts;
       if (candidateParts) {

@@ -2,7 +2,7 @@ import type { LlmModel } from '@coditect/contract';
 import { catalogModels } from './catalog.js';
 import { DeltaTemplate } from './delta-template.js';
 import { parseJson, readJson, send, sseBatches, type CallContext } from './transport.js';
-import { joinUrl, UpstreamError, type GenerateRequest, type ProviderAdapter, type ProviderSettings, type StreamPart } from './types.js';
+import { joinUrl, redact, UpstreamError, type GenerateRequest, type ProviderAdapter, type ProviderSettings, type StreamPart } from './types.js';
 
 /** The providers that speak OpenAI Chat Completions. */
 export type OpenAiStyleProviderId = 'openai' | 'xai' | 'lmstudio' | 'openai-compatible';
@@ -84,7 +84,7 @@ async function* streamChat(ctx: CallContext, base: string, s: ProviderSettings, 
       const chunk = parseJson<ChatChunk>(ctx, e.data);
       if (chunk.error) {
         const message = typeof chunk.error === 'string' ? chunk.error : chunk.error.message ?? 'stream error';
-        throw new UpstreamError(ctx.provider, 'http', `${ctx.label}: ${message.slice(0, 300)}`, { status: 500 });
+        throw new UpstreamError(ctx.provider, 'http', `${ctx.label}: ${redact(message, ctx.apiKey).slice(0, 300)}`, { status: 500 });
       }
       const choice = chunk.choices?.[0];
       const text = choice?.delta?.content;
