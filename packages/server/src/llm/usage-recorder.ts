@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { UsageEvent } from '@coditect/contract';
 import type { Deps } from '../deps.js';
+import type { Tx } from '../store/database.js';
 import { insertUsage } from '../store/repositories/llm-usage.js';
 import { markProviderUsed } from '../store/repositories/provider-credentials.js';
 import type { UpstreamError } from './providers/types.js';
@@ -31,12 +32,12 @@ interface Queued extends UsageRecord {
 }
 
 /**
- * Writes usage rows behind the streams: calls that finish in the same
- * event-loop turn are stored together, one transaction per tenant, so a
- * hundred streams ending at once cost a hundred inserts and a handful of
- * commits instead of a hundred transactions queued on the connection. The
- * promise of `record` settles once the row is stored (or its failure logged);
- * it never rejects.
+ * Writes usage rows behind the streams: the usage event goes to the client
+ * first, and calls that finish in the same event-loop turn are stored in one
+ * transaction per tenant (one commit for many rows when streams end
+ * together). The promise of `record` settles once the row is stored (or its
+ * failure logged); it never rejects. The gateway ends a response only after
+ * its rows are stored, so a client that saw the end sees the usage.
  */
 export class UsageRecorder {
   private queue: Queued[] = [];
@@ -92,27 +93,27 @@ export class UsageRecorder {
   }
 
   private async store(tenantId: string, rows: Queued[]): Promise<void> {
+    // The provider row keeps the outcome of its latest call only, and its last use to the minute.
+    const lastByProvider = new Map<string, Queued>();
+    for (const r of rows) if (r.providerRow) lastByProvider.set(r.usage.provider, r);
+    for (const [provider, r] of lastByProvider) if (fresh(r.providerRow!, r.at, r.error?.message ?? null)) lastByProvider.delete(provider);
+    const write = async (tx: Tx) => {
+      for (const r of rows) {
+        const { usage, error } = r;
+        await insertUsage(tx, {
+          tenant_id: tenantId, id: randomUUID(), user_id: r.userId, provider: usage.provider,
+          model: usage.model, endpoint: r.endpoint, input_tokens: usage.inputTokens, output_tokens: usage.outputTokens,
+          cost_usd: usage.costUsd, latency_ms: usage.latencyMs, ttft_ms: usage.ttftMs, status: usage.status,
+          error_code: error ? (error.status ? `http_${error.status}` : error.kind) : null,
+          fallback_from: usage.fallbackFrom, created_at: r.at,
+        });
+      }
+      for (const [provider, r] of lastByProvider) await markProviderUsed(tx, tenantId, provider, r.at, r.error?.message ?? null);
+    };
     try {
-      await this.deps.store.tenant(tenantId, async (tx) => {
-        // The provider row keeps the outcome of its latest call only.
-        const lastByProvider = new Map<string, Queued>();
-        for (const r of rows) {
-          const { usage, error } = r;
-          await insertUsage(tx, {
-            tenant_id: tenantId, id: randomUUID(), user_id: r.userId, provider: usage.provider,
-            model: usage.model, endpoint: r.endpoint, input_tokens: usage.inputTokens, output_tokens: usage.outputTokens,
-            cost_usd: usage.costUsd, latency_ms: usage.latencyMs, ttft_ms: usage.ttftMs, status: usage.status,
-            error_code: error ? (error.status ? `http_${error.status}` : error.kind) : null,
-            fallback_from: usage.fallbackFrom, created_at: r.at,
-          });
-          if (r.providerRow) lastByProvider.set(usage.provider, r);
-        }
-        for (const [provider, r] of lastByProvider) {
-          const lastError = r.error?.message ?? null;
-          if (fresh(r.providerRow!, r.at, lastError)) continue;
-          await markProviderUsed(tx, tenantId, provider, r.at, lastError);
-        }
-      });
+      // One statement is atomic on its own: no BEGIN/COMMIT round on SQLite (PostgreSQL still gets its tenant transaction).
+      if (rows.length === 1 && lastByProvider.size === 0) await this.deps.store.read(tenantId, write);
+      else await this.deps.store.tenant(tenantId, write);
     } catch (err) {
       for (const r of rows) this.deps.log.error({ err, provider: r.usage.provider }, 'failed to record llm usage');
     } finally {
