@@ -211,6 +211,8 @@ await check('llm call', async () => {
   const items = models.items ?? [];
   const free = ['local', 'ollama', 'lmstudio'];
   const model = opts.model ?? (items.find((m) => free.includes(m.provider)) ?? items[0])?.id;
+  const listingErrors = (models.errors ?? []).map((e) => `${e.provider}: ${e.message}`).join('; ');
+  if (!model && listingErrors) throw new Error(`providers are configured but none listed a model (${listingErrors})`);
   if (!model) throw new Skip('no LLM provider configured');
   let buffer = '';
   const events = [];
