@@ -9,7 +9,7 @@
  * rate limits, JWKS, CORS). They assert what the issue requires; until those
  * parts land they fail (or, for workspaces, skip when no IDE/bubblewrap exists).
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import https from 'node:https';
@@ -163,8 +163,14 @@ if (missing.length && process.env.CI === 'true') {
 
     it('passes the smoke test (scripts/smoke.mjs) through nginx, and the requests land on both nodes', async () => {
       const before = accessLogLines();
-      const out = execFileSync(process.execPath, [path.join(ROOT, 'scripts/smoke.mjs'), '--url', edge, '--ca', path.join(dir, 'cert.pem'),
-        '--json', '--no-workspace'], { encoding: 'utf8', timeout: 60_000 });
+      // Asynchronously: the fake LLM upstream lives in this process and must keep answering.
+      const run = await new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
+        execFile(process.execPath, [path.join(ROOT, 'scripts/smoke.mjs'), '--url', edge, '--ca', path.join(dir, 'cert.pem'),
+          '--json', '--no-workspace'], { encoding: 'utf8', timeout: 60_000 },
+        (err, stdout, stderr) => resolve({ status: err ? (err as { code?: number }).code ?? 1 : 0, stdout, stderr }));
+      });
+      const out = run.stdout;
+      expect(run.status, `${out}${run.stderr}`).toBe(0);
       const report = JSON.parse(out.trim().split('\n').at(-1)!);
       const byName = Object.fromEntries(report.results.map((r: { name: string; status: string; note: string }) => [r.name, r]));
       expect(report.ok, out).toBe(true);
