@@ -412,7 +412,7 @@ if (missing.length && process.env.CI === 'true') {
         expect(survivor.proc.exitCode).toBeNull();
       });
 
-      it.skipIf(Boolean(wsReason))('[files issue; placement expiry once placement lands] the lost node\'s workspace reopens on the survivor from its snapshot', async () => {
+      it.skipIf(Boolean(wsReason))('[NEEDS LEAD: placement + file ops on the owner node; expiry] the lost node\'s workspace reopens on the survivor from its snapshot', async () => {
         const { id, token } = ideSession!;
         const open = await api(`/sessions/${id}/open`, { method: 'POST', headers: bearer(token) });
         expect(open.status, open.text).toBe(200);
