@@ -60,6 +60,9 @@ export async function backupInstance(config: Config, options: BackupOptions): Pr
     await readManifest(prev);
     for (const b of parseBlobList(await fs.readFile(path.join(prev, BLOB_LIST), 'utf8'))) prevBlobs.set(b.key, b);
   }
+  if (config.database.kind === 'sqlite' && !(await exists(config.database.file))) {
+    throw new OpsError(`no database at ${config.database.file}: is CODITECT_DATA_DIR / CODITECT_DATABASE_URL the instance's?`);
+  }
   await fs.mkdir(dir, { recursive: true, mode: 0o700 });
   await fs.chmod(dir, 0o700);
   const files: Record<string, FileDigest> = {};
