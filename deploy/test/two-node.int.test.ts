@@ -10,7 +10,7 @@
  * parts land they fail (or, for workspaces, skip when no IDE/bubblewrap exists).
  */
 import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import https from 'node:https';
 import os from 'node:os';
@@ -60,6 +60,7 @@ if (missing.length && process.env.CI === 'true') {
     const fake = new FakeUpstream();
     const masterKey = randomBytes(32).toString('hex');
     const jwtSecret = randomBytes(48).toString('base64url');
+    const signingKey = generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
     let databaseUrl: string;
     const wsReason = workspacesPrereq();
 
@@ -72,7 +73,10 @@ if (missing.length && process.env.CI === 'true') {
       CODITECT_DATA_DIR: path.join(dir, name),
       CODITECT_DATABASE_URL: databaseUrl,
       CODITECT_JWT_SECRET: jwtSecret,
+      CODITECT_JWT_PRIVATE_KEY: signingKey,
       CODITECT_LLM_MASTER_KEY: masterKey,
+      // A dead node's workspaces can be taken over this soon.
+      CODITECT_PLACEMENT_TTL_SECONDS: '3',
       CODITECT_TRUST_PROXY: '127.0.0.1',
       CODITECT_SECURE_COOKIES: 'true',
       CODITECT_LOG_LEVEL: 'info',
@@ -264,8 +268,13 @@ if (missing.length && process.env.CI === 'true') {
       const tooBig = await put(101 * MiB + 1, 0);
       expect(tooBig.status).toBe(413);
       expect(tooBig.headers['content-type']).toMatch(/text\/html/); // nginx's page, not the app's JSON error
-      const line = fs.readFileSync(path.join(dir, 'nginx/logs/coditect.access.log'), 'utf8').split('\n').filter(Boolean).slice(before)
-        .map((l) => JSON.parse(l)).find((l) => l.status === 413);
+      // nginx writes the access-log line when it closes the connection: wait for it.
+      let line: { upstream?: string } | undefined;
+      for (let i = 0; i < 50 && !line; i++) {
+        line = fs.readFileSync(path.join(dir, 'nginx/logs/coditect.access.log'), 'utf8').split('\n').filter(Boolean).slice(before)
+          .map((l) => JSON.parse(l)).find((l) => l.status === 413);
+        if (!line) await new Promise((r) => setTimeout(r, 100));
+      }
       expect(line?.upstream).toBe('');
       // Between the app's limit and the edge's: the node refuses with its own JSON 413.
       const appRefused = await put(100 * MiB + 1, 100 * MiB + 1);
@@ -377,21 +386,25 @@ if (missing.length && process.env.CI === 'true') {
       let ideSession: { id: string; token: string } | undefined;
 
       beforeAll(async () => {
-        if (!wsReason) {
-          // A workspace with a file, snapshotted, so it can reopen elsewhere after its node dies.
-          const u = await register('failover');
-          const s = await api('/sessions', { method: 'POST', headers: bearer(u.accessToken), body: { name: 'failover' } });
-          await api(`/sessions/${s.json.id}/files/content?path=keep.txt`, {
-            method: 'PUT', headers: { ...bearer(u.accessToken), 'content-type': 'application/octet-stream' }, body: Buffer.from('survives'),
-          });
-          await api(`/sessions/${s.json.id}/open`, { method: 'POST', headers: bearer(u.accessToken) });
-          await api(`/sessions/${s.json.id}/snapshots`, { method: 'POST', headers: bearer(u.accessToken), body: {} });
-          ideSession = { id: s.json.id, token: u.accessToken };
-        }
         const victim = nodes[0]!;
         survivor = nodes[1]!;
+        if (!wsReason) {
+          // A workspace with a file, snapshotted, so it can reopen elsewhere after its node dies. The files
+          // API works on the node holding the directory and is not forwarded yet, so all of it goes to the victim.
+          const onVictim = (p: string, init: Parameters<typeof req>[1] = {}) => req(`http://127.0.0.1:${victim.port}/api/v5${p}`, init);
+          const u = await register('failover');
+          const s = await onVictim('/sessions', { method: 'POST', headers: bearer(u.accessToken), body: { name: 'failover' } });
+          await onVictim(`/sessions/${s.json.id}/files/content?path=keep.txt`, {
+            method: 'PUT', headers: { ...bearer(u.accessToken), 'content-type': 'application/octet-stream' }, body: Buffer.from('survives'),
+          });
+          await onVictim(`/sessions/${s.json.id}/open`, { method: 'POST', headers: bearer(u.accessToken) });
+          await onVictim(`/sessions/${s.json.id}/snapshots`, { method: 'POST', headers: bearer(u.accessToken), body: {} });
+          ideSession = { id: s.json.id, token: u.accessToken };
+        }
         victim.proc.kill('SIGKILL');
         await new Promise((r) => victim.proc.once('exit', r));
+        // Let the victim's placements expire (CODITECT_PLACEMENT_TTL_SECONDS=3).
+        await new Promise((r) => setTimeout(r, 3500));
       });
 
       it('the other node keeps serving every request (nginx skips the dead one)', async () => {

@@ -119,6 +119,8 @@ const EnvSchema = z.object({
   CODITECT_SECURE_COOKIES: Bool.default(false),
   /** DEVELOPMENT ONLY: run IDEs without a sandbox when bubblewrap is unavailable. */
   CODITECT_DANGEROUS_UNSANDBOXED_WORKSPACES: Bool.default(false),
+  /** Origins (comma-separated) allowed to call the API from other sites; none by default (the web app is same-origin). */
+  CODITECT_CORS_ORIGINS: z.string().default(''),
   /** This node's name among several (default: host name and port). */
   CODITECT_NODE_ID: z.string().min(1).max(100).optional(),
   /** Where other nodes reach this one to forward a workspace's traffic (default http://HOST:PORT). */
@@ -165,6 +167,7 @@ export interface Config {
   logLevel: string;
   webDir: string | undefined;
   docs: boolean;
+  corsOrigins: string[];
   llm: LlmConfig;
   workspaces: {
     ideAppDir: string | undefined;
@@ -275,6 +278,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     logLevel: e.CODITECT_LOG_LEVEL,
     webDir: e.CODITECT_WEB_DIR ? path.resolve(e.CODITECT_WEB_DIR) : undefined,
     docs: e.CODITECT_DOCS,
+    corsOrigins: e.CODITECT_CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean),
     storage: {
       quotaBytes: e.CODITECT_STORAGE_QUOTA,
       maxFileBytes: e.CODITECT_MAX_FILE_SIZE,

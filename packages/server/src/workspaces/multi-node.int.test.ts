@@ -5,6 +5,7 @@
  * latest snapshot. Real sandboxed Theia, real processes.
  */
 import type { ChildProcess } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
 import { once } from 'node:events';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -31,7 +32,9 @@ describePostgres('workspaces across two nodes', () => {
   let a: Account;
   let sessionId: string;
   const sharedBlobs = tempDir('coditect-blobs-');
+  // What every node of one deployment shares: keys and secrets, the database and the blob store.
   const env = { CODITECT_BLOB_URL: `file://${sharedBlobs}`, CODITECT_PLACEMENT_TTL_SECONDS: '3', CODITECT_JWT_SECRET: 'two-node-secret-two-node-secret-0123456789',
+    CODITECT_JWT_PRIVATE_KEY: generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
     CODITECT_LLM_MASTER_KEY: 'a'.repeat(64) };
 
   beforeAll(async () => {

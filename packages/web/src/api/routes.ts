@@ -8,6 +8,7 @@ import type { RouteTable } from '@coditect/contract';
 export const routes: RouteTable = {
   health: { method: 'GET', path: '/api/v5/health', auth: false },
   ready: { method: 'GET', path: '/api/v5/ready', auth: false },
+  jwks: { method: 'GET', path: '/api/v5/.well-known/jwks.json', auth: false },
   register: { method: 'POST', path: '/api/v5/auth/register', auth: false },
   login: { method: 'POST', path: '/api/v5/auth/login', auth: false },
   refresh: { method: 'POST', path: '/api/v5/auth/refresh', auth: false },
