@@ -10,7 +10,7 @@ import { CoditectLanguageModelAliasRegistry } from './coditect-alias-registry';
 import { CODITECT_CHAT_AGENT_ID, CoditectChatAgent } from './coditect-chat-agent';
 import { CoditectCompareWidget } from './compare-widget';
 import { CoditectModelCatalog } from './coditect-model-catalog';
-import './style/compare.css';
+import '../../src/browser/style/compare.css';
 
 export default new ContainerModule((bind, _unbind, isBound, rebind) => {
   bind(CoditectModelCatalog).toSelf().inSingletonScope();
