@@ -38,7 +38,7 @@ function ProviderCard({ provider, models }: { provider: ProviderStatus; models: 
     onError: (err) => notify.error(err, `Could not test ${provider.label}`),
   });
   const local = provider.provider === 'local';
-  const submit = (enabled = provider.enabled || provider.status === 'not_configured') => save.mutate({
+  const submit = (enabled = provider.enabled || Boolean(apiKey.trim()) || provider.status === 'not_configured') => save.mutate({
     enabled,
     ...(apiKey.trim() ? { apiKey: apiKey.trim() } : {}),
     ...(!local ? { baseUrl: baseUrl.trim() ? baseUrl.trim() : null } : {}),
