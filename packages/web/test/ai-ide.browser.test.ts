@@ -187,7 +187,7 @@ describe.skipIf(!run)('AI in the IDE through the gateway (Chromium, real sandbox
     await ide.locator('.terminal-container .xterm, .xterm').first().waitFor();
     await page.waitForTimeout(1500);
     const wsDir = path.join(server.server.deps.config.dataDir, 'workspaces');
-    await page.keyboard.type(`coditect ai ask -m ${openaiModel} hi | tee /workspace/.ask.txt; `
+    await page.keyboard.type(`(command -v coditect; coditect ai ask -m ${openaiModel} hi) 2>&1 | tee /workspace/.ask.txt; `
       + `(env; cat /proc/[0-9]*/environ | tr '\\0' '\\n'; find /home /tmp /run /opt/coditect/bin -type f -size -2M -exec cat {} +) > /workspace/.scan.txt 2>/dev/null; `
       + 'echo $? > /workspace/.done.txt\n');
     const findFile = (name: string): string | undefined => {
@@ -204,6 +204,7 @@ describe.skipIf(!run)('AI in the IDE through the gateway (Chromium, real sandbox
     };
     await poll(() => !!findFile('.done.txt'), 90_000).toBe(true);
     const ask = fs.readFileSync(findFile('.ask.txt')!, 'utf8');
+    console.log(`[ai e2e] terminal output:\n${ask}`);
     expect(ask).toContain('Hello from fake openai');
     await screenshot(page, 'ai-04-terminal');
     lap('coditect ai ask answered in the IDE terminal');

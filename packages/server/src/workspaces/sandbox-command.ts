@@ -20,7 +20,6 @@
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -122,7 +121,6 @@ const ETC_ENTRIES = [
   '/etc/nsswitch.conf',
   '/etc/bash.bashrc',
   '/etc/profile',
-  '/etc/profile.d',
   '/etc/inputrc',
   '/etc/terminfo',
   '/etc/mime.types',
@@ -133,6 +131,14 @@ const ETC_ENTRIES = [
   '/etc/debian_version',
   '/etc/shells',
 ];
+
+function safeReaddir(dir: string): string[] {
+  try {
+    return fs.readdirSync(dir);
+  } catch {
+    return [];
+  }
+}
 
 /** Writes passwd/group/hosts/hostname for the sandbox user into {runDir}/etc (host side). */
 export function writeSandboxEtc(runDir: string): string {
@@ -146,6 +152,9 @@ export function writeSandboxEtc(runDir: string): string {
   fs.writeFileSync(path.join(etcDir, 'group'), `root:x:0:\n${user}:x:${gid}:\nnogroup:x:65534:\n`);
   fs.writeFileSync(path.join(etcDir, 'hosts'), '127.0.0.1 localhost coditect\n::1 localhost ip6-localhost ip6-loopback\n');
   fs.writeFileSync(path.join(etcDir, 'hostname'), 'coditect\n');
+  fs.writeFileSync(path.join(etcDir, 'profile-coditect.sh'),
+    '# Coditect: the node binary and the coditect CLI stay on PATH in login shells\n'
+    + 'for d in ${CODITECT_EXTRA_PATH:-}; do case ":$PATH:" in *":$d:"*) ;; *) PATH="$PATH:$d" ;; esac; done\nexport PATH\n');
   return etcDir;
 }
 
@@ -190,10 +199,17 @@ export function findCli(cliDir: string | false | undefined): CliLayout | undefin
   const dir = path.resolve(cliDir ?? path.resolve(here, '../../../cli'));
   const main = path.join(dir, 'dist', 'main.js');
   if (!fs.existsSync(main)) return undefined;
+  // The packages' exports do not all expose package.json: look them up in node_modules directly.
+  const findPackage = (from: string, name: string): string => {
+    for (let d = from; ; d = path.dirname(d)) {
+      const candidate = path.join(d, 'node_modules', name);
+      if (fs.existsSync(path.join(candidate, 'package.json'))) return fs.realpathSync(candidate);
+      if (path.dirname(d) === d) throw new Error(`${name} not found from ${from}`);
+    }
+  };
   try {
-    const cliRequire = createRequire(path.join(dir, 'package.json'));
-    const contractDir = path.dirname(cliRequire.resolve('@coditect/contract/package.json'));
-    const zodDir = path.dirname(createRequire(path.join(contractDir, 'package.json')).resolve('zod/package.json'));
+    const contractDir = findPackage(dir, '@coditect/contract');
+    const zodDir = findPackage(contractDir, 'zod');
     const nm = `${SANDBOX_CLI.dir}/node_modules`;
     return {
       main,
@@ -288,6 +304,11 @@ export function buildSandboxCommand(opts: SandboxCommandOptions): SandboxCommand
   for (const name of ['passwd', 'group', 'hosts', 'hostname']) {
     args.push('--ro-bind', path.join(etcDir, name), `/etc/${name}`);
   }
+  // /etc/profile.d file by file, plus a hook that keeps the CLI on PATH in login shells (the IDE's
+  // terminals), whose /etc/profile resets PATH.
+  args.push('--dir', '/etc/profile.d');
+  for (const name of safeReaddir('/etc/profile.d')) args.push('--ro-bind', `/etc/profile.d/${name}`, `/etc/profile.d/${name}`);
+  args.push('--ro-bind', path.join(etcDir, 'profile-coditect.sh'), '/etc/profile.d/zz-coditect.sh');
   args.push('--remount-ro', '/etc');
 
   args.push(
@@ -324,6 +345,7 @@ export function buildSandboxCommand(opts: SandboxCommandOptions): SandboxCommand
   const pathDirs = ['/usr/local/bin', '/usr/bin', '/bin', '/usr/local/sbin', '/usr/sbin', '/sbin'];
   if (!pathDirs.includes(nodeBinDir)) pathDirs.unshift(nodeBinDir);
   if (cli) pathDirs.push(SANDBOX_CLI.binDir);
+  const extraPath = [nodeBinDir, ...(cli ? [SANDBOX_CLI.binDir] : [])].filter((d) => !['/usr/bin', '/bin'].includes(d));
   const apiUrl = `http://127.0.0.1:${SANDBOX.apiPort}`;
 
   const env: Record<string, string> = {
@@ -344,6 +366,7 @@ export function buildSandboxCommand(opts: SandboxCommandOptions): SandboxCommand
     CODITECT_API_PORT: String(SANDBOX.apiPort),
     CODITECT_API_SOCKET: `${SANDBOX.runDir}/${SANDBOX.apiSocketName}`,
     CODITECT_WORKSPACE_DIR: SANDBOX.workspaceDir,
+    ...(extraPath.length ? { CODITECT_EXTRA_PATH: extraPath.join(' ') } : {}),
     ...llmClientEnv(apiUrl, opts.env?.CODITECT_API_TOKEN),
     ...opts.env,
   };
