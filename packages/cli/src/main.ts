@@ -32,8 +32,20 @@ const HELP = `coditect — the Coditect command line
 const out = (s: string) => process.stdout.write(s);
 const json = (v: unknown) => out(`${JSON.stringify(v, null, 2)}\n`);
 
+/**
+ * Inside a Coditect workspace (IDE terminal) the sandbox provides `CODITECT_API_URL` and a
+ * workspace-scoped `CODITECT_API_TOKEN`: the CLI is signed in with no set-up. A `coditect login`
+ * (config file) is used otherwise.
+ */
+function envConfig(env = process.env): CliConfig | undefined {
+  const server = env.CODITECT_API_URL?.trim();
+  const token = env.CODITECT_API_TOKEN?.trim();
+  if (!server || !token || !/^https?:\/\//i.test(server)) return undefined;
+  return { server: server.replace(/\/+$/, ''), token, ...(env.CODITECT_DEFAULT_MODEL ? { defaultModel: env.CODITECT_DEFAULT_MODEL } : {}) };
+}
+
 function requireLogin(): { config: CliConfig; client: CoditectClient } {
-  const config = readConfig();
+  const config = readConfig() ?? envConfig();
   if (!config) throw new CliError('Not signed in: run `coditect login`', 3);
   return { config, client: new CoditectClient(config.server, config.token) };
 }

@@ -30,6 +30,7 @@ export const routes: RouteTable = {
   listProviders: { method: 'GET', path: '/api/v5/llm/providers', auth: true },
   putProvider: { method: 'PUT', path: '/api/v5/llm/providers/:provider', auth: true },
   deleteProvider: { method: 'DELETE', path: '/api/v5/llm/providers/:provider', auth: true },
+  testProvider: { method: 'POST', path: '/api/v5/llm/providers/:provider/test', auth: true },
   listModels: { method: 'GET', path: '/api/v5/llm/models', auth: true },
   chat: { method: 'POST', path: '/api/v5/llm/chat', auth: true },
   compare: { method: 'POST', path: '/api/v5/llm/compare', auth: true },
