@@ -95,8 +95,9 @@ export async function testProvider(gateway: LlmGateway, auth: AuthContext, provi
     if (models.some((m) => m.source === 'upstream')) return result(true, `${adapter.label} listed ${models.length} models`, models.length);
     const first = models[0];
     if (!first) return result(false, `${adapter.label} offers no model`, 0);
-    for await (const part of adapter.stream(resolved.settings, { model: first.model, messages: [{ role: 'user', content: 'ping' }], maxTokens: 1 }, signal)) {
-      if (part.type === 'delta' || part.type === 'usage') break;
+    // The adapter yields batches of parts; the first delta or usage proves the round trip.
+    answered: for await (const batch of adapter.stream(resolved.settings, { model: first.model, messages: [{ role: 'user', content: 'ping' }], maxTokens: 1 }, signal)) {
+      for (const part of batch) if (part.type === 'delta' || part.type === 'usage') break answered;
     }
     return result(true, `${adapter.label} answered a 1-token request to ${first.id}`, models.length);
   } catch (err) {
