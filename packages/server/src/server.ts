@@ -54,6 +54,7 @@ export async function startServer(config: Config, overrides: Partial<Deps> = {})
     now: () => new Date(),
     ...overrides,
   };
+  deps.metrics.watchWorkspaces(() => deps.workspaces.runner.size);
   const app = await buildApp(deps);
   const address = await app.listen({ port: config.port, host: config.host });
   await deps.workspaces.setNodeUrl(address);

@@ -165,6 +165,10 @@ describeEachEngine('LLM gateway', (engine) => {
     expect(got.body.messages.map((m: any) => m.role)).toEqual(['user', 'assistant', 'user', 'assistant']);
     const list = await t.api.get('/llm/conversations', { token: a.accessToken });
     expect(list.body.items.map((c: any) => c.id)).toContain(conversationId);
+    // Every call is counted for Prometheus too.
+    const metrics = await (await fetch(`${t.origin}/metrics`)).text();
+    expect(metrics).toMatch(/coditect_llm_calls_total\{provider="openai",status="ok"\} [1-9]/);
+    expect(metrics).toMatch(/coditect_llm_tokens_total\{provider="openai",model="(openai\/)?gpt-4o",direction="output"\} [1-9]/);
   });
 
   it('keeps tenant B out of tenant A\'s keys, conversations and usage (404, never 403)', async () => {

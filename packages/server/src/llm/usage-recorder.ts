@@ -48,6 +48,7 @@ export class UsageRecorder {
   constructor(private readonly deps: Deps) {}
 
   record(entry: UsageRecord): Promise<void> {
+    this.deps.metrics.recordLlmUsage(entry.usage);
     if (entry.error) {
       this.deps.log.warn({ provider: entry.usage.provider, model: entry.usage.model, error: entry.error.message }, 'llm call failed');
     }

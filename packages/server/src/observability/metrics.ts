@@ -1,4 +1,5 @@
-import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { UsageEvent } from '@coditect/contract';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Store } from '../store/database.js';
 
 /**
@@ -15,6 +16,47 @@ export class Metrics {
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10],
     registers: [this.registry],
   });
+
+  readonly llmTokens = new Counter({
+    name: 'coditect_llm_tokens_total',
+    help: 'Tokens through the LLM gateway by provider, model and direction',
+    labelNames: ['provider', 'model', 'direction'] as const,
+    registers: [this.registry],
+  });
+
+  readonly llmCost = new Counter({
+    name: 'coditect_llm_cost_usd_total',
+    help: 'Cost of LLM calls in US dollars (catalog prices) by provider and model',
+    labelNames: ['provider', 'model'] as const,
+    registers: [this.registry],
+  });
+
+  readonly llmCalls = new Counter({
+    name: 'coditect_llm_calls_total',
+    help: 'Upstream LLM calls by provider and outcome',
+    labelNames: ['provider', 'status'] as const,
+    registers: [this.registry],
+  });
+
+  /** Accounts one finished upstream call (the gateway calls this with its usage event). */
+  recordLlmUsage(u: UsageEvent): void {
+    this.llmTokens.inc({ provider: u.provider, model: u.model, direction: 'input' }, u.inputTokens);
+    this.llmTokens.inc({ provider: u.provider, model: u.model, direction: 'output' }, u.outputTokens);
+    this.llmCost.inc({ provider: u.provider, model: u.model }, u.costUsd);
+    this.llmCalls.inc({ provider: u.provider, status: u.status });
+  }
+
+  /** Open workspaces on this node, read at scrape time. */
+  watchWorkspaces(running: () => number): void {
+    new Gauge({
+      name: 'coditect_workspaces_running',
+      help: 'IDE backends starting or running on this node',
+      registers: [this.registry],
+      collect() {
+        this.set(running());
+      },
+    });
+  }
 
   constructor(store: Store) {
     collectDefaultMetrics({ register: this.registry, prefix: 'coditect_' });

@@ -65,6 +65,7 @@ describeEachEngine('system endpoints and HTTP edge cases', (engine) => {
     const text = await res.text();
     expect(text).toMatch(/coditect_http_request_duration_seconds_count\{method="GET",route="\/api\/v5\/health",status="200"\} [1-9]/);
     expect(text).toContain('coditect_process_resident_memory_bytes');
+    expect(text).toMatch(/^coditect_workspaces_running 0$/m);
     if (engine === 'postgres') expect(text).toMatch(/coditect_db_pool_connections\{state="total"\} [1-9]/);
   });
 

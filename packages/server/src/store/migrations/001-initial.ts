@@ -1,5 +1,6 @@
-import { sql, type Kysely, type Migration } from 'kysely';
+import type { Kysely, Migration } from 'kysely';
 import type { ColumnTypes } from './column-types.js';
+import { isolateTenants } from './row-level-security.js';
 
 /** Tenants, users, auth sessions, refresh tokens and workspace sessions. */
 export const initial = (t: ColumnTypes): Migration => ({
@@ -95,22 +96,6 @@ export const initial = (t: ColumnTypes): Migration => ({
       .columns(['tenant_id', 'created_at', 'id'])
       .execute();
 
-    if (t.dialect === 'postgres') await enableRowLevelSecurity(db);
+    await isolateTenants(db, t, ['users', 'auth_sessions', 'refresh_tokens', 'workspace_sessions']);
   },
 });
-
-/**
- * Defence in depth on PostgreSQL: a tenant-owned row is visible only when the
- * transaction's `app.tenant_id` matches, or when `app.rls_bypass` is on (the
- * few system lookups that precede knowing the tenant: sign-in by email,
- * registration). FORCE applies the policies to the table owner too.
- */
-async function enableRowLevelSecurity(db: Kysely<any>) {
-  for (const table of ['users', 'auth_sessions', 'refresh_tokens', 'workspace_sessions']) {
-    await sql`alter table ${sql.table(table)} enable row level security`.execute(db);
-    await sql`alter table ${sql.table(table)} force row level security`.execute(db);
-    await sql`create policy tenant_isolation on ${sql.table(table)}
-      using (tenant_id = current_setting('app.tenant_id', true) or current_setting('app.rls_bypass', true) = 'on')
-      with check (tenant_id = current_setting('app.tenant_id', true) or current_setting('app.rls_bypass', true) = 'on')`.execute(db);
-  }
-}

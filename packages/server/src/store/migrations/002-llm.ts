@@ -1,5 +1,6 @@
-import { sql, type Kysely, type Migration } from 'kysely';
+import type { Kysely, Migration } from 'kysely';
 import type { ColumnTypes } from './column-types.js';
+import { isolateTenants } from './row-level-security.js';
 
 /** LLM gateway: provider credentials, budgets, conversations, messages, usage, personal access tokens. */
 export const llm = (t: ColumnTypes): Migration => ({
@@ -104,15 +105,6 @@ export const llm = (t: ColumnTypes): Migration => ({
     // The one global lookup: a presented token is found by its hash before the tenant is known.
     await db.schema.createIndex('api_tokens_hash_unique').on('api_tokens').column('token_hash').unique().execute();
 
-    if (t.dialect === 'postgres') {
-      for (const table of ['provider_credentials', 'llm_budgets', 'conversations', 'messages', 'llm_usage', 'api_tokens']) {
-        await sql`alter table ${sql.table(table)} enable row level security`.execute(db);
-        await sql`alter table ${sql.table(table)} force row level security`.execute(db);
-        await sql`create policy tenant_isolation on ${sql.table(table)}
-          using (tenant_id = current_setting('app.tenant_id', true) or current_setting('app.rls_bypass', true) = 'on')
-          with check (tenant_id = current_setting('app.tenant_id', true) or current_setting('app.rls_bypass', true) = 'on')`
-          .execute(db);
-      }
-    }
+    await isolateTenants(db, t, ['provider_credentials', 'llm_budgets', 'conversations', 'messages', 'llm_usage', 'api_tokens']);
   },
 });

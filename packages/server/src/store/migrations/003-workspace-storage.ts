@@ -1,5 +1,6 @@
-import { sql, type Kysely, type Migration } from 'kysely';
+import type { Kysely, Migration } from 'kysely';
 import type { ColumnTypes } from './column-types.js';
+import { isolateTenants } from './row-level-security.js';
 
 /**
  * Hybrid storage metadata: which blobs a tenant holds (dedup is per tenant),
@@ -50,14 +51,6 @@ export const workspaceStorage = (t: ColumnTypes): Migration => ({
       .addColumn('used_bytes', 'bigint', (c) => c.notNull())
       .execute();
 
-    if (t.dialect === 'postgres') {
-      for (const table of ['blobs', 'snapshots', 'workspace_usage', 'tenant_usage']) {
-        await sql`alter table ${sql.table(table)} enable row level security`.execute(db);
-        await sql`alter table ${sql.table(table)} force row level security`.execute(db);
-        await sql`create policy tenant_isolation on ${sql.table(table)}
-          using (tenant_id = current_setting('app.tenant_id', true) or current_setting('app.rls_bypass', true) = 'on')
-          with check (tenant_id = current_setting('app.tenant_id', true) or current_setting('app.rls_bypass', true) = 'on')`.execute(db);
-      }
-    }
+    await isolateTenants(db, t, ['blobs', 'snapshots', 'workspace_usage', 'tenant_usage']);
   },
 });

@@ -1,5 +1,6 @@
-import { sql, type Kysely, type Migration } from 'kysely';
+import type { Kysely, Migration } from 'kysely';
 import type { ColumnTypes } from './column-types.js';
+import { isolateTenants } from './row-level-security.js';
 
 /**
  * Which node runs a session's IDE. A node renews its rows while alive; a row
@@ -17,12 +18,6 @@ export const workspacePlacements = (t: ColumnTypes): Migration => ({
       .addPrimaryKeyConstraint('workspace_placements_pk', ['tenant_id', 'session_id'])
       .execute();
     await db.schema.createIndex('workspace_placements_node_idx').on('workspace_placements').column('node_id').execute();
-    if (t.dialect === 'postgres') {
-      await sql`alter table workspace_placements enable row level security`.execute(db);
-      await sql`alter table workspace_placements force row level security`.execute(db);
-      await sql`create policy tenant_isolation on workspace_placements
-        using (tenant_id = current_setting('app.tenant_id', true) or current_setting('app.rls_bypass', true) = 'on')
-        with check (tenant_id = current_setting('app.tenant_id', true) or current_setting('app.rls_bypass', true) = 'on')`.execute(db);
-    }
+    await isolateTenants(db, t, ['workspace_placements']);
   },
 });
