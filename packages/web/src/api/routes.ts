@@ -41,4 +41,12 @@ export const routes: RouteTable = {
   createApiToken: { method: 'POST', path: '/api/v5/users/me/tokens', auth: true },
   listApiTokens: { method: 'GET', path: '/api/v5/users/me/tokens', auth: true },
   revokeApiToken: { method: 'DELETE', path: '/api/v5/users/me/tokens/:id', auth: true },
+  listFiles: { method: 'GET', path: '/api/v5/sessions/:id/files', auth: true },
+  makeDirectory: { method: 'POST', path: '/api/v5/sessions/:id/files/mkdir', auth: true },
+  moveFile: { method: 'POST', path: '/api/v5/sessions/:id/files/move', auth: true },
+  deleteFile: { method: 'DELETE', path: '/api/v5/sessions/:id/files', auth: true },
+  storageUsage: { method: 'GET', path: '/api/v5/storage/usage', auth: true },
+  createSnapshot: { method: 'POST', path: '/api/v5/sessions/:id/snapshots', auth: true },
+  listSnapshots: { method: 'GET', path: '/api/v5/sessions/:id/snapshots', auth: true },
+  restoreSnapshot: { method: 'POST', path: '/api/v5/sessions/:id/snapshots/:snapshotId/restore', auth: true },
 };
