@@ -10,6 +10,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import zlib from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { loadConfig } from '../packages/server/dist/config/config.js';
@@ -228,6 +229,43 @@ try {
   };
   log(`concurrent: ${JSON.stringify(results.concurrent)}`);
   await Promise.all(ids.map((id) => api('POST', `/sessions/${id}/stop`, undefined, token)));
+
+  // ---- cheapest win: the frontend bundle served gzip-compressed (Theia serves `X.gz` for `X` when it exists) ----
+  if (process.env.BENCH_GZIP !== '0') {
+    const frontend = path.join(root, 'packages/ide/lib/frontend');
+    const assets = fs.readdirSync(frontend).filter((f) => /\.(js|css)$/.test(f));
+    const preexisting = assets.some((f) => fs.existsSync(path.join(frontend, `${f}.gz`)));
+    const gzId = await newSession('gzip');
+    await api('POST', `/sessions/${gzId}/open`, undefined, token);
+    const measure = async (label, kbit) => {
+      const runs = [];
+      for (let i = 0; i < 3; i++) {
+        const { context, page } = await signedInContext();
+        const cdp = await context.newCDPSession(page);
+        await cdp.send('Network.enable');
+        let bytes = 0;
+        cdp.on('Network.loadingFinished', (e) => { bytes += e.encodedDataLength; });
+        if (kbit) await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 20, downloadThroughput: (kbit * 1000) / 8, uploadThroughput: (kbit * 1000) / 8 });
+        const r = await openInApp(page, gzId);
+        runs.push({ ...r, mb: bytes / 1e6 });
+        await context.close();
+      }
+      log(`gzip ${label}: ${JSON.stringify(runs)}`);
+      return { label, readyMs: median(runs.map((r) => r.readyMs)), runs: runs.map((r) => r.readyMs), mb: median(runs.map((r) => r.mb)) };
+    };
+    const gz = [];
+    if (!preexisting) {
+      gz.push(await measure('plain, loopback', 0), await measure('plain, 50 Mbit/s', 50_000));
+      for (const f of assets) fs.writeFileSync(path.join(frontend, `${f}.gz`), zlib.gzipSync(fs.readFileSync(path.join(frontend, f)), { level: 9 }));
+    }
+    try {
+      gz.push(await measure('gzip, loopback', 0), await measure('gzip, 50 Mbit/s', 50_000));
+    } finally {
+      if (!preexisting) for (const f of assets) fs.rmSync(path.join(frontend, `${f}.gz`), { force: true });
+    }
+    results.gzip = { preexisting, rows: gz };
+    await api('POST', `/sessions/${gzId}/stop`, undefined, token);
+  }
 } finally {
   await browser.close();
   await server.close();
@@ -266,6 +304,16 @@ ${results.loadEnd} at the end.
 | ${c.n} workspaces opened at once | all running in ${(c.allOpenMs / 1000).toFixed(1)} s (per open: median ${(median(c.openMs) / 1000).toFixed(1)} s, max ${(Math.max(...c.openMs) / 1000).toFixed(1)} s) | ${c.n - c.failures.length}/${c.n} opens OK, ${c.pagesOk}/${c.n} IDE pages 200, ${c.socketsOk}/${c.n} WebSockets through the proxy, ${c.running}/${c.n} running | without error | ${verdict(concurrentOk)} |
 | … their memory together | ${c.totalRssMb} MB RSS, ${c.totalPssMb} MB PSS (${Math.round(c.totalPssMb / c.n)} MB PSS each) | | | |
 ${c.failures.length || c.socketProblems.length ? `\nProblems with ${c.n} at once: ${[...c.failures, ...c.socketProblems].join('; ')}\n` : ''}
+${results.gzip ? `## Frontend transfer: gzip
+
+Theia's backend answers \`bundle.js\` with \`bundle.js.gz\` (\`Content-Encoding: gzip\`) when that file exists next to
+it; the production build writes none${results.gzip.preexisting ? ' (this run found .gz files already present, so only the gzip rows were measured)' : ''}. Same warm backend, a fresh browser profile per run
+(empty HTTP cache), 3 runs each, "MB" = bytes on the wire for the whole page load:
+
+| frontend served | open → rendered (median) | runs | MB transferred |
+|---|---|---|---|
+${results.gzip.rows.map((r) => `| ${r.label} | ${(r.readyMs / 1000).toFixed(1)} s | ${r.runs.map((x) => (x / 1000).toFixed(1)).join(', ')} s | ${r.mb.toFixed(1)} |`).join('\n')}
+` : ''}
 RSS counts the node binary's and libraries' shared pages in every process; PSS divides them among
 the processes sharing them, so PSS is the better cost of one more workspace.
 `;

@@ -159,6 +159,23 @@ describe.skipIf(!run)('the IDE in a session tab (Chromium, real sandboxed Theia)
     await poll(() => ide(page).locator('body').getAttribute('class')).toContain('theia-light');
     await screenshot(page, 'ide-01-workspace-in-tab');
 
+    // Kept alive: a visit to the dashboard does not reload the IDE.
+    await (await ideFrame(page)).evaluate(() => { (window as unknown as { __mark: string }).__mark = 'same page'; });
+    await page.getByRole('link', { name: 'Sessions' }).click();
+    await page.getByRole('button', { name: 'Open compiler' }).waitFor();
+    await page.getByRole('link', { name: 'IDE' }).click();
+    await page.waitForURL(new RegExp(`/ide/${sessionId}$`));
+    expect(await (await ideFrame(page)).evaluate(() => (window as unknown as { __mark?: string }).__mark)).toBe('same page');
+
+    // The workspace cookie is gone (as after a long idle): the frame's next load is refused (401)
+    // and the tab re-opens transparently.
+    await context.clearCookies({ name: 'coditect_ws' });
+    await (await ideFrame(page)).evaluate(() => location.reload());
+    await poll(() => page.locator(`#panel-${sessionId} [data-testid="ide-frame"]`).getAttribute('data-state'), 10_000).not.toBe('ready');
+    const recovered = await waitIdeReady(page);
+    step(`re-opened after a refused load (open → rendered ${recovered.readyMs} ms)`);
+    await poll(() => editorTabs(page), 60_000).toContain('hello.txt');
+
     // Close the tab (the IDE keeps running until reaped), reopen the session: hello.txt is open again.
     await page.waitForTimeout(2500); // the session sync reports open editors debounced (1 s)
     await page.getByTestId('session-tab').getByRole('button', { name: 'Close tab' }).click();

@@ -85,7 +85,6 @@ export function WorkspaceFrame({ sessionId, visible }: Props) {
   const lastOpenAt = useRef(0);
   const recovering = useRef(false);
   const timings = useRef({ start: 0, openMs: 0, readyMs: 0 });
-  const [, forceRender] = useState(0);
 
   // Open (again on Retry).
   useEffect(() => {
@@ -160,6 +159,7 @@ export function WorkspaceFrame({ sessionId, visible }: Props) {
     const timer = setInterval(() => {
       if (workbenchRendered(iframeRef.current)) {
         timings.current.readyMs = Math.round(performance.now() - timings.current.start);
+        recovering.current = false;
         setPhase({ kind: 'ready' });
         // The scheme may have changed while it loaded; the query parameter only covered the start.
         iframeRef.current?.contentWindow?.postMessage({ type: 'coditect:theme', theme: schemeRef.current }, window.location.origin);
@@ -188,8 +188,8 @@ export function WorkspaceFrame({ sessionId, visible }: Props) {
     void api.call('openWorkspace', { params: { id: sessionId } }).then(
       () => {
         lastOpenAt.current = Date.now();
+        timings.current = { start: performance.now(), openMs: 0, readyMs: 0 };
         setFrameKey((k) => k + 1);
-        forceRender((n) => n + 1);
       },
       (error: unknown) => setPhase(openFailure(error)),
     );
