@@ -107,7 +107,7 @@ const config = loadConfig({
   CODITECT_WEB_DIR: path.join(root, 'packages/web/dist'), CODITECT_LOG_LEVEL: 'warn', CODITECT_DOCS: 'false',
   CODITECT_JWT_SECRET: 'bench-secret-bench-secret-bench-secret-0123',
   CODITECT_MAX_WORKSPACES: String(Math.max(CONCURRENT + 2, 20)), CODITECT_WORKSPACE_IDLE_MINUTES: '60',
-  CODITECT_RATE_LIMIT_LOGIN_IP: '100000/60s', CODITECT_RATE_LIMIT_REGISTER_IP: '100000/60s', CODITECT_RATE_LIMIT_REFRESH_IP: '100000/60s',
+  CODITECT_RATE_LIMIT_LOGIN_IP: '100000/60s', CODITECT_RATE_LIMIT_LOGIN_ACCOUNT: '100000/60s', CODITECT_RATE_LIMIT_REGISTER_IP: '100000/60s', CODITECT_RATE_LIMIT_REFRESH_IP: '100000/60s',
 });
 const server = await startServer(config);
 const base = server.url.replace('[::1]', '127.0.0.1');
@@ -211,6 +211,10 @@ try {
   const allOpenMs = Math.round(performance.now() - t0);
   const pages = await Promise.all(opens.map(async (o) => {
     const res = await fetch(`${base}/ws/${o.id}/`, { headers: { cookie: o.cookie } });
+    // Theia's own connection cookie (set with the page) is required on its WebSocket.
+    const theia = (res.headers.get('set-cookie') ?? '').split(';')[0];
+    if (theia) o.cookie = `${o.cookie}; ${theia}`;
+    await res.arrayBuffer();
     return res.status;
   }));
   // One browser page per workspace would need ~N× the CPU of the machine; instead every IDE gets
