@@ -9,7 +9,7 @@ export default defineConfig({
     alias: { '@coditect/contract': src('./packages/contract/src/index.ts') },
   },
   test: {
-    include: ['packages/*/src/**/*.test.{ts,tsx}', 'packages/*/test/**/*.test.ts'],
+    include: ['packages/*/src/**/*.test.{ts,tsx}', 'packages/*/test/**/*.test.ts', 'deploy/test/**/*.test.ts'],
     globalSetup: ['packages/server/src/test-support/global-setup.ts', 'packages/server/src/workspaces/vitest.global-setup.ts'],
     testTimeout: 30_000,
     // Long enough for a cold install + build of the IDE inside a suite's beforeAll.

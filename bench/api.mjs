@@ -11,6 +11,9 @@ import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { findPostgresBin, freePort, startPostgresCluster, APP_ROLE } from '../packages/server/dist/devtools/postgres-cluster.js';
 import { execFileSync } from 'node:child_process';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+
+const SIGNING_KEY = generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const DURATION = Number(process.env.BENCH_DURATION ?? 10);
@@ -45,7 +48,8 @@ async function startCoditect(databaseUrl, dataDir) {
   const port = await freePort();
   const child = spawnNode([path.join(root, 'packages/server/dist/main.js')], {
     NODE_ENV: 'production', PORT: String(port), HOST: '127.0.0.1', CODITECT_DATA_DIR: dataDir,
-    CODITECT_DATABASE_URL: databaseUrl, CODITECT_JWT_SECRET: 'bench-secret-bench-secret-bench-secret-0123',
+    CODITECT_DATABASE_URL: databaseUrl, CODITECT_JWT_SECRET: randomBytes(36).toString('base64'), CODITECT_JWT_PRIVATE_KEY: SIGNING_KEY,
+    CODITECT_LLM_MASTER_KEY: randomBytes(32).toString('hex'),
     CODITECT_LOG_LEVEL: 'warn', CODITECT_DB_POOL_SIZE: '20',
     CODITECT_RATE_LIMIT_LOGIN_IP: '1000000/60s', CODITECT_RATE_LIMIT_LOGIN_ACCOUNT: '1000000/60s', CODITECT_RATE_LIMIT_REGISTER_IP: '1000000/60s',
   });

@@ -24,6 +24,7 @@ const HELP = `coditect — the Coditect command line
   coditect ai compare -m a -m b [-m c] "prompt"
   coditect ai env claude|codex|aider                             (eval "$(coditect ai env claude)")
   coditect sessions ls | create NAME | rm ID
+  coditect backup --to DIR | restore --from DIR [--force]         (on the server machine; --help for options)
 
   --json        machine-readable output
   --server URL  (login) default $CODITECT_SERVER or http://localhost:8080`;
@@ -31,8 +32,20 @@ const HELP = `coditect — the Coditect command line
 const out = (s: string) => process.stdout.write(s);
 const json = (v: unknown) => out(`${JSON.stringify(v, null, 2)}\n`);
 
+/**
+ * Inside a Coditect workspace (IDE terminal) the sandbox provides `CODITECT_API_URL` and a
+ * workspace-scoped `CODITECT_API_TOKEN`: the CLI is signed in with no set-up. A `coditect login`
+ * (config file) is used otherwise.
+ */
+function envConfig(env = process.env): CliConfig | undefined {
+  const server = env.CODITECT_API_URL?.trim();
+  const token = env.CODITECT_API_TOKEN?.trim();
+  if (!server || !token || !/^https?:\/\//i.test(server)) return undefined;
+  return { server: server.replace(/\/+$/, ''), token, ...(env.CODITECT_DEFAULT_MODEL ? { defaultModel: env.CODITECT_DEFAULT_MODEL } : {}) };
+}
+
 function requireLogin(): { config: CliConfig; client: CoditectClient } {
-  const config = readConfig();
+  const config = readConfig() ?? envConfig();
   if (!config) throw new CliError('Not signed in: run `coditect login`', 3);
   return { config, client: new CoditectClient(config.server, config.token) };
 }
@@ -197,7 +210,24 @@ async function sessions(client: CoditectClient, sub: string | undefined, args: s
   throw new CliError(`Unknown sessions command "${sub}"`, 2);
 }
 
+/**
+ * `coditect backup|restore`: run on the server machine, against the instance its
+ * environment configures. The work is the server package's (`@coditect/server`,
+ * present in this monorepo), loaded only for these two commands.
+ */
+async function ops(command: 'backup' | 'restore', argv: string[]): Promise<void> {
+  const specifier = '@coditect/server/dist/ops/cli.js';
+  let mod: { runOpsCommand(c: string, a: string[]): Promise<number> };
+  try {
+    mod = (await import(specifier)) as typeof mod;
+  } catch {
+    throw new CliError(`${command} runs on the server machine and needs the built server package (npm run build; or use npm run ${command})`);
+  }
+  process.exitCode = await mod.runOpsCommand(command, argv);
+}
+
 async function main(argv: string[]) {
+  if (argv[0] === 'backup' || argv[0] === 'restore') return ops(argv[0], argv.slice(1));
   const { values: flags, positionals } = parseArgs({
     args: argv, allowPositionals: true, strict: true,
     options: {

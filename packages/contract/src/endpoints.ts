@@ -44,12 +44,19 @@ const endpoint = <const E extends Endpoint>(e: E): E => e;
 
 export const HealthResponse = z.object({ status: z.literal('ok') });
 export const ReadyResponse = z.object({ status: z.literal('ready') });
+/** Public keys verifying access tokens (RFC 7517), current and recently retired. */
+export const JwksResponse = z.object({
+  keys: z.array(z.object({ kty: z.string(), crv: z.string(), x: z.string(), kid: z.string(), alg: z.string(), use: z.string() })),
+});
 
 export const endpoints = {
   health: endpoint({ method: 'GET', path: '/health', tag: 'system', auth: false, status: 200, response: HealthResponse,
     summary: 'Liveness: the process serves HTTP (no database access)' }),
   ready: endpoint({ method: 'GET', path: '/ready', tag: 'system', auth: false, status: 200, response: ReadyResponse,
     summary: 'Readiness: the database answers a query (503 otherwise)' }),
+
+  jwks: endpoint({ method: 'GET', path: '/.well-known/jwks.json', tag: 'system', auth: false, status: 200, response: JwksResponse,
+    summary: 'Public keys of access tokens (for services verifying them); old keys stay until their tokens expire' }),
 
   register: endpoint({ method: 'POST', path: '/auth/register', tag: 'auth', auth: false, status: 201,
     body: RegisterRequest, response: RegisterResponse,

@@ -40,6 +40,16 @@ export type ProviderStatus = z.infer<typeof ProviderStatus>;
 export const ProviderList = z.object({ items: z.array(ProviderStatus) });
 export type ProviderList = z.infer<typeof ProviderList>;
 
+/** Result of `POST /llm/providers/{provider}/test`: one small real call to the provider with the tenant's settings. */
+export const ProviderTestResult = z.object({
+  provider: ProviderId,
+  ok: z.boolean(),
+  latencyMs: z.number().int(),
+  message: z.string().describe('What was checked, or the upstream error (provider-named, never a key)'),
+  models: z.number().int().nullable().describe('Models the provider offers, when listed'),
+});
+export type ProviderTestResult = z.infer<typeof ProviderTestResult>;
+
 /** USD per million tokens. */
 export const ModelPricing = z.object({ inputPerMTok: z.number(), outputPerMTok: z.number() });
 export type ModelPricing = z.infer<typeof ModelPricing>;
@@ -207,6 +217,9 @@ export const llmEndpoints = {
     summary: 'Store a provider key (encrypted), base URL and enabled flag for the tenant' }),
   deleteProvider: endpoint({ method: 'DELETE', path: '/llm/providers/:provider', tag: 'llm', auth: true, tokenScope: 'llm', status: 204,
     params: ProviderParams, summary: "Forget the tenant's settings and key for a provider" }),
+  testProvider: endpoint({ method: 'POST', path: '/llm/providers/:provider/test', tag: 'llm', auth: true, tokenScope: 'llm', status: 200,
+    params: ProviderParams, response: ProviderTestResult,
+    summary: "Test the tenant's provider settings: lists its models, or streams one token from its first model (not billed to usage)" }),
   listModels: endpoint({ method: 'GET', path: '/llm/models', tag: 'llm', auth: true, tokenScope: 'llm', status: 200,
     response: ModelList, summary: 'Models of every enabled provider, with capabilities and prices' }),
   chat: endpoint({ method: 'POST', path: '/llm/chat', tag: 'llm', auth: true, tokenScope: 'llm', status: 200, body: ChatRequest,

@@ -64,6 +64,19 @@ if (apiSocket) {
   const address = await listen(apiServer, apiPort, '127.0.0.1');
   env.CODITECT_API_URL = `http://127.0.0.1:${address.port}`;
   log(`API relay 127.0.0.1:${address.port} -> ${apiSocket}`);
+  // LLM CLIs and SDKs (Claude Code, Codex, aider) go through the gateway with the workspace token.
+  // The sandbox runner sets these for its fixed port; here they follow the port actually bound.
+  if (env.CODITECT_API_TOKEN) {
+    const llm = `${env.CODITECT_API_URL}/api/v5/llm`;
+    Object.assign(env, {
+      ANTHROPIC_BASE_URL: `${llm}/anthropic`,
+      ANTHROPIC_AUTH_TOKEN: env.CODITECT_API_TOKEN,
+      ANTHROPIC_API_KEY: env.CODITECT_API_TOKEN,
+      OPENAI_BASE_URL: `${llm}/openai/v1`,
+      OPENAI_API_BASE: `${llm}/openai/v1`,
+      OPENAI_API_KEY: env.CODITECT_API_TOKEN,
+    });
+  }
 }
 
 // 3. Theia backend, in this process.

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import { API_PREFIX } from '@coditect/contract';
 import type { Deps } from './deps.js';
+import { installCors } from './http/cors.js';
 import { installErrorHandling } from './http/error-handler.js';
 import { authRoutes } from './routes/auth.js';
 import { fileRoutes } from './routes/files.js';
@@ -47,6 +48,7 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   // JSON only: anything else answers 415 instead of reaching a handler as a string.
   app.removeContentTypeParser('text/plain');
   installErrorHandling(app);
+  installCors(app, deps.config.corsOrigins);
   await systemRoutes(app, deps);
   await authRoutes(app, deps);
   await userRoutes(app, deps);

@@ -1,6 +1,7 @@
 import pino from 'pino';
 import { AccessTokens } from './auth/access-tokens.js';
-import { RateLimiter } from './auth/rate-limiter.js';
+import { DatabaseRateLimiter, MemoryRateLimiter } from './auth/rate-limiter.js';
+import { loadSigningKeys } from './auth/signing-keys.js';
 import { resolveSigningSecret } from './auth/signing-secret.js';
 import { buildApp } from './app.js';
 import type { Config } from './config/config.js';
@@ -34,18 +35,20 @@ export async function startServer(config: Config, overrides: Partial<Deps> = {})
     throw err;
   }
   const secret = resolveSigningSecret(config.jwt.secret, config.dataDir);
+  const keys = await loadSigningKeys({ privateKey: config.jwt.privateKey, retiredPublicKeys: config.jwt.retiredPublicKeys }, config.dataDir);
   const deps: Deps = {
     config,
     store,
     log,
-    workspaces: new WorkspaceHost(config, secret, log),
+    workspaces: new WorkspaceHost(config, secret, log, store),
     tokens: new AccessTokens({
-      secret,
+      keys,
       issuer: config.jwt.issuer,
       audience: config.jwt.audience,
       ttlSeconds: config.jwt.accessTtlSeconds,
     }),
-    limiter: new RateLimiter(),
+    // One node needs no shared counters; PostgreSQL means several nodes may share the load.
+    limiter: store.dialect === 'postgres' ? new DatabaseRateLimiter(store) : new MemoryRateLimiter(),
     metrics: new Metrics(store),
     storage: openStorage(config),
     now: () => new Date(),
@@ -53,6 +56,7 @@ export async function startServer(config: Config, overrides: Partial<Deps> = {})
   };
   const app = await buildApp(deps);
   const address = await app.listen({ port: config.port, host: config.host });
+  await deps.workspaces.setNodeUrl(address);
   const snapshots = new SnapshotScheduler(deps, config.storage.snapshotIntervalMs);
   return {
     url: address,

@@ -23,6 +23,8 @@ export const router = createBrowserRouter([
               { index: true, lazy: () => import('./pages/dashboard-page').then((m) => ({ Component: m.DashboardPage })) },
               { path: '/ide/:sessionId?', lazy: () => import('./pages/ide-page').then((m) => ({ Component: m.IdeRoute })) },
               { path: '/profile', lazy: () => import('./pages/profile-page').then((m) => ({ Component: m.ProfilePage })) },
+              { path: '/models', lazy: () => import('./pages/models-page').then((m) => ({ Component: m.ModelsPage })) },
+              { path: '/usage', lazy: () => import('./pages/usage-page').then((m) => ({ Component: m.UsagePage })) },
               { path: '/settings', lazy: () => import('./pages/settings-page').then((m) => ({ Component: m.SettingsPage })) },
               { path: '*', lazy: () => import('./pages/not-found-page').then((m) => ({ Component: m.NotFoundPage })) },
             ],

@@ -1,5 +1,6 @@
-import { errors, jwtVerify, SignJWT } from 'jose';
+import { errors, jwtVerify, SignJWT, type JWK } from 'jose';
 import { AppError } from '../http/app-error.js';
+import type { SigningKeys } from './signing-keys.js';
 
 /** What an access token says about its bearer. */
 export interface AccessClaims {
@@ -9,13 +10,13 @@ export interface AccessClaims {
 }
 
 export interface AccessTokenOptions {
-  secret: Uint8Array;
+  keys: SigningKeys;
   issuer: string;
   audience: string;
   ttlSeconds: number;
 }
 
-const ALGORITHM = 'HS256';
+const ALGORITHM = 'EdDSA';
 
 /** Verified tokens kept so a client's repeated requests skip the HMAC; bounded, cleared when full. */
 const CACHE_LIMIT = 10_000;
@@ -32,16 +33,21 @@ export class AccessTokens {
     return this.options.ttlSeconds;
   }
 
+  /** The public keys as a JWKS document (`/.well-known/jwks.json`). */
+  jwks(): { keys: JWK[] } {
+    return { keys: [...this.options.keys.verification.values()].map((k) => k.jwk) };
+  }
+
   sign(claims: AccessClaims): Promise<string> {
-    const { secret, issuer, audience, ttlSeconds } = this.options;
+    const { keys, issuer, audience, ttlSeconds } = this.options;
     return new SignJWT({ tid: claims.tenantId, sid: claims.sessionId, typ: 'access' })
-      .setProtectedHeader({ alg: ALGORITHM, typ: 'JWT' })
+      .setProtectedHeader({ alg: ALGORITHM, typ: 'JWT', kid: keys.signing.kid })
       .setSubject(claims.userId)
       .setIssuer(issuer)
       .setAudience(audience)
       .setIssuedAt()
       .setExpirationTime(`${ttlSeconds}s`)
-      .sign(secret);
+      .sign(keys.signing.key);
   }
 
   async verify(token: string): Promise<AccessClaims> {
@@ -59,7 +65,12 @@ export class AccessTokens {
 
   private async verifySignature(token: string): Promise<{ claims: AccessClaims; expiresAtMs: number }> {
     try {
-      const { payload } = await jwtVerify(token, this.options.secret, {
+      // The key is chosen by `kid` among ours only; an unknown kid fails before any signature check.
+      const { payload } = await jwtVerify(token, (header) => {
+        const key = header.kid ? this.options.keys.verification.get(header.kid) : undefined;
+        if (!key) throw new AppError('invalid_token', 'Unknown signing key');
+        return key.key;
+      }, {
         algorithms: [ALGORITHM],
         issuer: this.options.issuer,
         audience: this.options.audience,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { hashPassword, verifyPassword } from './password-hasher.js';
-import { RateLimiter } from './rate-limiter.js';
+import { MemoryRateLimiter } from './rate-limiter.js';
 import { newRefreshToken, parseRefreshToken } from './refresh-token.js';
 
 describe('password hashing', () => {
@@ -32,21 +32,17 @@ describe('refresh tokens', () => {
 });
 
 describe('rate limiter', () => {
-  it('allows max hits per window, then 429 with Retry-After, then resets', () => {
+  it('allows max hits per window, then 429 with Retry-After, then resets', async () => {
     let now = 0;
-    const limiter = new RateLimiter(() => now);
+    const limiter = new MemoryRateLimiter(() => now);
     const limit = { max: 2, windowMs: 10_000 };
-    limiter.consume('k', limit);
-    limiter.consume('k', limit);
-    try {
-      limiter.consume('k', limit);
-      expect.unreachable();
-    } catch (err) {
-      expect(err).toMatchObject({ code: 'rate_limited', status: 429, options: { headers: { 'retry-after': '10' } } });
-    }
-    limiter.consume('other', limit);
+    await limiter.consume('k', limit);
+    await limiter.consume('k', limit);
+    await expect(limiter.consume('k', limit)).rejects.toMatchObject({
+      code: 'rate_limited', status: 429, options: { headers: { 'retry-after': '10' } } });
+    await limiter.consume('other', limit);
     now = 10_001;
-    expect(() => limiter.consume('k', limit)).not.toThrow();
+    await expect(limiter.consume('k', limit)).resolves.toBeUndefined();
     limiter.close();
   });
 });

@@ -5,10 +5,13 @@ import { AppError } from '../http/app-error.js';
 import type { AuthContext } from '../http/authenticate.js';
 import { toAppError, type Attempt, type GatewayEvent, type LlmGateway } from '../llm/gateway.js';
 import { UpstreamError } from '../llm/providers/types.js';
-import { SseStream } from '../llm/sse.js';
+import { deltaEncoder, SseStream, sseEvent } from '../llm/sse.js';
 import { appendToConversation, conversationHistory } from './conversations.js';
 
 const send = (sse: SseStream, e: ChatStreamEvent) => sse.send(e.type, e);
+const encode = (e: ChatStreamEvent) => sseEvent(e.type, JSON.stringify(e));
+/** `delta` events of one model, encoded without re-serialising the event per token. */
+const deltaEvents = (model: string) => deltaEncoder('delta', (text): ChatStreamEvent => ({ type: 'delta', model, text }));
 
 function errorEvent(model: string | null, err: unknown): ChatStreamEvent {
   const app = err instanceof UpstreamError ? toAppError(err) : err instanceof AppError ? err : undefined;
@@ -31,7 +34,7 @@ export async function streamChat(
     messages: [...history, ...body.messages], system: body.system, temperature: body.temperature, maxTokens: body.maxTokens,
   }, sse.signal);
 
-  let first: IteratorResult<GatewayEvent>;
+  let first: IteratorResult<GatewayEvent[]>;
   try {
     first = await events.next();
   } catch (err) {
@@ -46,19 +49,26 @@ export async function streamChat(
       body.messages.map((m) => ({ ...m, model: null })));
   }
   sse.open();
-  await send(sse, { type: 'start', model: body.model, conversationId });
+  const delta = deltaEvents(body.model);
+  // The start event travels with the first batch of deltas: one write.
+  let out = encode({ type: 'start', model: body.model, conversationId });
   try {
     for (let r = first; !r.done; r = await events.next()) {
-      const e = r.value;
-      if (e.type === 'delta') {
-        text += e.text;
-        await send(sse, { type: 'delta', model: body.model, text: e.text });
-      } else {
-        servedBy = e.usage.model;
-        await send(sse, { type: 'usage', ...e.usage });
+      for (const e of r.value) {
+        if (e.type === 'delta') {
+          if (body.persist) text += e.text;
+          out += delta(e.text);
+        } else {
+          servedBy = e.usage.model;
+          out += encode({ type: 'usage', ...e.usage });
+        }
       }
+      await sse.write(out);
+      out = '';
     }
+    await sse.write(out); // a stream without any event still sends its start
   } catch (err) {
+    await sse.write(out);
     if (!sse.signal.aborted) await send(sse, errorEvent(body.model, err));
   } finally {
     if (body.persist && conversationId && text) {
@@ -93,10 +103,14 @@ export async function streamCompare(
   await Promise.all(prepared.map(async (p) => {
     await send(sse, { type: 'start', model: p.model, conversationId: null });
     if (!p.attempts) return send(sse, errorEvent(p.model, p.error));
+    const delta = deltaEvents(p.model);
     try {
-      for await (const e of gateway.stream(caller, p.attempts, gen, sse.signal)) {
-        if (e.type === 'delta') await send(sse, { type: 'delta', model: p.model, text: e.text });
-        else await send(sse, { type: 'usage', ...e.usage, model: p.model });
+      for await (const batch of gateway.stream(caller, p.attempts, gen, sse.signal)) {
+        let out = '';
+        for (const e of batch) {
+          out += e.type === 'delta' ? delta(e.text) : encode({ type: 'usage', ...e.usage, model: p.model });
+        }
+        await sse.write(out);
       }
     } catch (err) {
       if (!sse.signal.aborted) await send(sse, errorEvent(p.model, err));

@@ -1,4 +1,4 @@
-import type { LlmModel, ModelList, ProviderId, ProviderList, ProviderStatus, PutProviderRequest } from '@coditect/contract';
+import type { LlmModel, ModelList, ProviderId, ProviderList, ProviderStatus, ProviderTestResult, PutProviderRequest } from '@coditect/contract';
 import type { Deps } from '../deps.js';
 import { AppError, notFound } from '../http/app-error.js';
 import type { AuthContext } from '../http/authenticate.js';
@@ -70,4 +70,40 @@ export async function listModels(gateway: LlmGateway, auth: AuthContext): Promis
   }));
   const items: LlmModel[] = results.flatMap((r) => r.items ?? []);
   return { items, errors: results.flatMap((r) => (r.error ? [r.error] : [])) };
+}
+
+/** How long a connection test may take. */
+const TEST_TIMEOUT_MS = 15_000;
+
+/**
+ * Tests a provider with the tenant's settings: a provider that lists its models live is asked for
+ * them; one with a fixed catalog gets a one-token request to its first model. The answer carries the
+ * adapter's provider-named error text, never a key.
+ */
+export async function testProvider(gateway: LlmGateway, auth: AuthContext, provider: ProviderId): Promise<ProviderTestResult> {
+  const resolved = (await gateway.providers(auth.tenantId)).get(provider);
+  const adapter = gateway.registry[provider];
+  const started = Date.now();
+  const result = (ok: boolean, message: string, models: number | null = null): ProviderTestResult =>
+    ({ provider, ok, latencyMs: Date.now() - started, message, models });
+  if (!resolved?.configured) {
+    return result(false, resolved && !resolved.enabled ? `${adapter.label} is disabled` : `${adapter.label} is not configured: add a key`);
+  }
+  const signal = AbortSignal.timeout(TEST_TIMEOUT_MS);
+  try {
+    const models = await adapter.listModels(resolved.settings, signal);
+    if (models.some((m) => m.source === 'upstream')) return result(true, `${adapter.label} listed ${models.length} models`, models.length);
+    const first = models[0];
+    if (!first) return result(false, `${adapter.label} offers no model`, 0);
+    // The adapter yields batches of parts; the first delta or usage proves the round trip.
+    answered: for await (const batch of adapter.stream(resolved.settings, { model: first.model, messages: [{ role: 'user', content: 'ping' }], maxTokens: 1 }, signal)) {
+      for (const part of batch) if (part.type === 'delta' || part.type === 'usage') break answered;
+    }
+    return result(true, `${adapter.label} answered a 1-token request to ${first.id}`, models.length);
+  } catch (err) {
+    const message = err instanceof UpstreamError ? err.message
+      : (err as Error).name === 'TimeoutError' ? `${adapter.label} did not answer within ${TEST_TIMEOUT_MS} ms`
+        : `${adapter.label} connection test failed`;
+    return result(false, message);
+  }
 }

@@ -16,7 +16,7 @@ type Outcome = { ok: TokenPair } | { fail: AppError };
  * session, so every token descended from it dies too.
  */
 export async function refreshSession(deps: Deps, refreshToken: string, client: ClientInfo): Promise<TokenPair> {
-  deps.limiter.consume(`refresh:ip:${client.ip}`, deps.config.rateLimits.refreshIp);
+  await deps.limiter.consume(`refresh:ip:${client.ip}`, deps.config.rateLimits.refreshIp);
   const parsed = parseRefreshToken(refreshToken);
   if (!parsed) throw new AppError('invalid_token', 'Invalid refresh token');
   const { tenantId, secretHash } = parsed;

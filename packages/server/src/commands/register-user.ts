@@ -15,7 +15,7 @@ import { startAuthSession } from './auth-session-issuer.js';
  * transaction: if any step fails (a duplicate email included) nothing remains.
  */
 export async function registerUser(deps: Deps, input: RegisterRequest, client: ClientInfo): Promise<RegisterResponse> {
-  deps.limiter.consume(`register:ip:${client.ip}`, deps.config.rateLimits.registerIp);
+  await deps.limiter.consume(`register:ip:${client.ip}`, deps.config.rateLimits.registerIp);
   const passwordHash = await hashPassword(input.password);
   const at = deps.now().toISOString();
   const tenant: TenantRow = {

@@ -12,8 +12,8 @@ const invalidCredentials = () => new AppError('invalid_credentials', 'Email or p
 /** Password sign-in. Unknown email and wrong password look identical, in body and in time. */
 export async function signIn(deps: Deps, input: LoginRequest, client: ClientInfo): Promise<LoginResponse> {
   const { limiter, config } = deps;
-  limiter.consume(`login:ip:${client.ip}`, config.rateLimits.loginIp);
-  limiter.consume(`login:account:${input.email}`, config.rateLimits.loginAccount);
+  await limiter.consume(`login:ip:${client.ip}`, config.rateLimits.loginIp);
+  await limiter.consume(`login:account:${input.email}`, config.rateLimits.loginAccount);
 
   const user = await deps.store.system((tx) => findUserByEmail(tx, input.email));
   if (!user) {

@@ -11,7 +11,7 @@ import { WorkspaceStartError } from '../workspaces/workspace-process.js';
 
 /** Opening, watching and stopping a session's IDE. Only the signed-in user (not a token) may do it. */
 
-async function assertOwnSession(deps: Deps, auth: AuthContext, id: string): Promise<void> {
+export async function assertOwnSession(deps: Deps, auth: AuthContext, id: string): Promise<void> {
   if (auth.workspaceSessionId !== undefined) throw notFound('Session');
   const row = await deps.store.read(auth.tenantId, (db) => findWorkspaceSession(db, auth.tenantId, id));
   if (!row) throw notFound('Session');
@@ -33,6 +33,8 @@ export async function openWorkspace(deps: Deps, auth: AuthContext, id: string, r
   await assertOwnSession(deps, auth, id);
   // A directory lost with its node comes back from the latest snapshot before the IDE sees it.
   await ensureWorkspaceDir(deps, auth.tenantId, id);
+  // Claimed before starting (a forwarded request skips the route's claim), so other nodes send its traffic here.
+  await deps.workspaces.placements.claim(auth.tenantId, id);
   try {
     await deps.workspaces.open({ tenantId: auth.tenantId, userId: auth.userId, workspaceId: id });
   } catch (err) {

@@ -1,3 +1,4 @@
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from './config.js';
@@ -31,8 +32,11 @@ describe('loadConfig', () => {
     }
   });
 
-  it('production requires a signing secret from the environment', () => {
-    expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/CODITECT_JWT_SECRET/);
-    expect(loadConfig({ NODE_ENV: 'production', CODITECT_JWT_SECRET: 'x'.repeat(32) }).env).toBe('production');
+  it('production refuses missing or weak secrets, naming each', () => {
+    expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/CODITECT_JWT_SECRET[\s\S]*CODITECT_JWT_PRIVATE_KEY[\s\S]*CODITECT_LLM_MASTER_KEY/);
+    const pem = generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+    const good = { NODE_ENV: 'production', CODITECT_JWT_PRIVATE_KEY: pem, CODITECT_LLM_MASTER_KEY: 'ab'.repeat(32) };
+    expect(() => loadConfig({ ...good, CODITECT_JWT_SECRET: 'x'.repeat(40) })).toThrow(/too weak/);
+    expect(loadConfig({ ...good, CODITECT_JWT_SECRET: randomBytes(36).toString('base64') }).env).toBe('production');
   });
 });

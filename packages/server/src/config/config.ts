@@ -85,6 +85,10 @@ const EnvSchema = z.object({
   CODITECT_DATABASE_URL: z.string().min(1).optional(),
   /** HS256 signing secret (≥ 32 bytes). Generated into the data dir when absent outside production. */
   CODITECT_JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  /** Ed25519 private key (PKCS#8 PEM) signing access tokens. Generated into the data dir when absent outside production. */
+  CODITECT_JWT_PRIVATE_KEY: z.string().includes('PRIVATE KEY', { message: 'expected a PKCS#8 PEM private key' }).optional(),
+  /** Public keys (PEM, concatenated) of retired signing keys whose tokens still verify after a rotation. */
+  CODITECT_JWT_RETIRED_PUBLIC_KEYS: z.string().optional(),
   CODITECT_JWT_ISSUER: z.string().min(1).default('coditect'),
   CODITECT_JWT_AUDIENCE: z.string().min(1).default('coditect-api'),
   CODITECT_ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(1).max(86_400).default(900),
@@ -115,6 +119,14 @@ const EnvSchema = z.object({
   CODITECT_SECURE_COOKIES: Bool.default(false),
   /** DEVELOPMENT ONLY: run IDEs without a sandbox when bubblewrap is unavailable. */
   CODITECT_DANGEROUS_UNSANDBOXED_WORKSPACES: Bool.default(false),
+  /** Origins (comma-separated) allowed to call the API from other sites; none by default (the web app is same-origin). */
+  CODITECT_CORS_ORIGINS: z.string().default(''),
+  /** This node's name among several (default: host name and port). */
+  CODITECT_NODE_ID: z.string().min(1).max(100).optional(),
+  /** Where other nodes reach this one to forward a workspace's traffic (default http://HOST:PORT). */
+  CODITECT_NODE_URL: z.url().optional(),
+  /** A node that stops renewing its workspaces' placements loses them after this long. */
+  CODITECT_PLACEMENT_TTL_SECONDS: z.coerce.number().int().min(2).default(30),
   /** Workspace bytes one tenant may store (all its sessions). */
   CODITECT_STORAGE_QUOTA: ByteSize.default(1024 ** 3),
   /** Largest single file the files API accepts. */
@@ -140,13 +152,22 @@ export interface Config {
   host: string;
   dataDir: string;
   database: { kind: 'sqlite'; file: string } | { kind: 'postgres'; url: string; poolSize: number };
-  jwt: { secret: string | undefined; issuer: string; audience: string; accessTtlSeconds: number };
+  jwt: {
+    /** HMAC secret of the workspace tokens (IDE cookie, workspace API token). */
+    secret: string | undefined;
+    privateKey: string | undefined;
+    retiredPublicKeys: string | undefined;
+    issuer: string;
+    audience: string;
+    accessTtlSeconds: number;
+  };
   refreshTtlMs: number;
   rateLimits: { loginIp: RateLimit; registerIp: RateLimit; refreshIp: RateLimit; loginAccount: RateLimit };
   trustProxy: boolean | number | string[];
   logLevel: string;
   webDir: string | undefined;
   docs: boolean;
+  corsOrigins: string[];
   llm: LlmConfig;
   workspaces: {
     ideAppDir: string | undefined;
@@ -156,6 +177,10 @@ export interface Config {
     tokenTtlSeconds: number;
     secureCookies: boolean;
     dangerouslyUnsandboxed: boolean;
+    nodeId: string;
+    /** Unset: derived from the address the server listens on. */
+    nodeUrl: string | undefined;
+    placementTtlMs: number;
   };
   storage: StorageConfig;
 }
@@ -218,8 +243,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
   }
   const e = parsed.data;
-  if (e.NODE_ENV === 'production' && !e.CODITECT_JWT_SECRET) {
-    throw new ConfigError(['CODITECT_JWT_SECRET: required when NODE_ENV=production']);
+  if (e.NODE_ENV === 'production') {
+    // Every node must share these, so production never generates them.
+    const problems = [];
+    if (!e.CODITECT_JWT_SECRET) problems.push('CODITECT_JWT_SECRET: required when NODE_ENV=production');
+    else if (new Set(e.CODITECT_JWT_SECRET).size < 12) problems.push('CODITECT_JWT_SECRET: too weak (use e.g. `openssl rand -base64 48`)');
+    if (!e.CODITECT_JWT_PRIVATE_KEY) problems.push('CODITECT_JWT_PRIVATE_KEY: required when NODE_ENV=production (`openssl genpkey -algorithm ed25519`)');
+    if (!e.CODITECT_LLM_MASTER_KEY) problems.push('CODITECT_LLM_MASTER_KEY: required when NODE_ENV=production (`openssl rand -hex 32`)');
+    if (problems.length) throw new ConfigError(problems);
   }
   const dataDir = path.resolve(e.CODITECT_DATA_DIR);
   return Object.freeze({
@@ -228,8 +259,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     host: e.HOST,
     dataDir,
     database: parseDatabase(e.CODITECT_DATABASE_URL, dataDir, e.CODITECT_DB_POOL_SIZE),
-    jwt: { secret: e.CODITECT_JWT_SECRET, issuer: e.CODITECT_JWT_ISSUER, audience: e.CODITECT_JWT_AUDIENCE,
-      accessTtlSeconds: e.CODITECT_ACCESS_TOKEN_TTL_SECONDS },
+    jwt: {
+      secret: e.CODITECT_JWT_SECRET,
+      privateKey: e.CODITECT_JWT_PRIVATE_KEY,
+      retiredPublicKeys: e.CODITECT_JWT_RETIRED_PUBLIC_KEYS,
+      issuer: e.CODITECT_JWT_ISSUER,
+      audience: e.CODITECT_JWT_AUDIENCE,
+      accessTtlSeconds: e.CODITECT_ACCESS_TOKEN_TTL_SECONDS,
+    },
     refreshTtlMs: e.CODITECT_REFRESH_TOKEN_TTL_DAYS * 86_400_000,
     rateLimits: {
       loginIp: e.CODITECT_RATE_LIMIT_LOGIN_IP,
@@ -241,6 +278,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     logLevel: e.CODITECT_LOG_LEVEL,
     webDir: e.CODITECT_WEB_DIR ? path.resolve(e.CODITECT_WEB_DIR) : undefined,
     docs: e.CODITECT_DOCS,
+    corsOrigins: e.CODITECT_CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean),
     storage: {
       quotaBytes: e.CODITECT_STORAGE_QUOTA,
       maxFileBytes: e.CODITECT_MAX_FILE_SIZE,
@@ -255,6 +293,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       tokenTtlSeconds: e.CODITECT_WORKSPACE_TOKEN_TTL_SECONDS,
       secureCookies: e.CODITECT_SECURE_COOKIES,
       dangerouslyUnsandboxed: e.CODITECT_DANGEROUS_UNSANDBOXED_WORKSPACES,
+      nodeId: e.CODITECT_NODE_ID ?? `${os.hostname()}:${e.PORT}`,
+      nodeUrl: e.CODITECT_NODE_URL,
+      placementTtlMs: e.CODITECT_PLACEMENT_TTL_SECONDS * 1000,
     },
     llm: {
       masterKey: e.CODITECT_LLM_MASTER_KEY,

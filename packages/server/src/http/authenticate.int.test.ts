@@ -1,18 +1,21 @@
-import { SignJWT, base64url } from 'jose';
+import { generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { SignJWT, base64url, calculateJwkThumbprint, exportJWK } from 'jose';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeEachEngine } from '../test-support/engines.js';
 import { registerAccount, type Account } from '../test-support/factories.js';
 import { startTestServer, type TestServer } from '../test-support/test-server.js';
 
-const SECRET = 'test-signing-secret-that-is-long-enough-0123456789';
-const key = new TextEncoder().encode(SECRET);
+const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+const PRIVATE_PEM = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+const PUBLIC_PEM = publicKey.export({ type: 'spki', format: 'pem' }).toString();
+const kid = exportJWK(publicKey).then((jwk) => calculateJwkThumbprint(jwk));
 
 /** Signs a token the way an attacker with (or without) the key would. */
-async function forge(claims: Record<string, unknown>, opts: { key?: Uint8Array; alg?: string; exp?: number } = {}) {
+async function forge(claims: Record<string, unknown>, opts: { key?: KeyObject | Uint8Array; alg?: string; exp?: number; kid?: string } = {}) {
   const now = Math.floor(Date.now() / 1000);
   return new SignJWT({ typ: 'access', iss: 'coditect', aud: 'coditect-api', iat: now, exp: opts.exp ?? now + 600, ...claims })
-    .setProtectedHeader({ alg: opts.alg ?? 'HS256' })
-    .sign(opts.key ?? key);
+    .setProtectedHeader({ alg: opts.alg ?? 'EdDSA', kid: opts.kid ?? await kid })
+    .sign(opts.key ?? privateKey);
 }
 
 describeEachEngine('access-token verification (attacker side)', (engine) => {
@@ -20,7 +23,7 @@ describeEachEngine('access-token verification (attacker side)', (engine) => {
   let a: Account;
   let sid: string;
   beforeAll(async () => {
-    t = await startTestServer(engine, { CODITECT_JWT_SECRET: SECRET });
+    t = await startTestServer(engine, { CODITECT_JWT_PRIVATE_KEY: PRIVATE_PEM });
     a = await registerAccount(t.api);
     sid = JSON.parse(Buffer.from(a.accessToken.split('.')[1]!, 'base64url').toString()).sid;
   });
@@ -43,8 +46,9 @@ describeEachEngine('access-token verification (attacker side)', (engine) => {
   });
 
   it.each([
-    ['wrong key', { key: new TextEncoder().encode('another-secret-another-secret-another-secret') }, {}],
-    ['HS512 instead of the pinned HS256', { alg: 'HS512' }, {}],
+    ['another Ed25519 key under our kid', { key: generateKeyPairSync('ed25519').privateKey }, {}],
+    ['an unknown kid', { kid: 'not-one-of-ours' }, {}],
+    ['HS256 keyed with our public key (algorithm confusion)', { alg: 'HS256', key: new TextEncoder().encode(PUBLIC_PEM) }, {}],
     ['wrong audience', {}, { aud: 'someone-else' }],
     ['wrong issuer', {}, { iss: 'evil' }],
     ['wrong type (a refresh-typed token)', {}, { typ: 'refresh' }],

@@ -54,6 +54,7 @@ export function route<E extends Endpoint>(
         reply,
       } as HandlerInput<E>;
       const result = await handler(input);
+      if (reply.sent) return reply; // hijacked: answered by a forward to another node
       reply.status(endpoint.status);
       if (endpoint.status === 204) return reply.send();
       // In tests every response is checked against the contract, so drift fails loudly.

@@ -1,9 +1,10 @@
 /**
- * A push-to-pull bridge: callbacks push values, one consumer iterates them.
- * `end()` finishes the iteration, `fail()` makes it throw.
+ * A push-to-pull bridge: callbacks push values, one consumer iterates them in
+ * batches (everything pushed since its last turn). `end()` finishes the
+ * iteration, `fail()` makes it throw.
  */
-export class AsyncQueue<T> implements AsyncIterable<T> {
-  private readonly items: T[] = [];
+export class AsyncQueue<T> implements AsyncIterable<T[]> {
+  private items: T[] = [];
   private waiter: (() => void) | undefined;
   private ended = false;
   private error: unknown;
@@ -26,10 +27,12 @@ export class AsyncQueue<T> implements AsyncIterable<T> {
     this.waiter = undefined;
     w?.();
   }
-  async *[Symbol.asyncIterator](): AsyncIterator<T> {
+  async *[Symbol.asyncIterator](): AsyncIterator<T[]> {
     for (;;) {
       if (this.items.length) {
-        yield this.items.shift()!;
+        const batch = this.items;
+        this.items = [];
+        yield batch;
         continue;
       }
       if (this.ended) {

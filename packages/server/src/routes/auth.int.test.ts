@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { describeEachEngine } from '../test-support/engines.js';
+import { describeEachEngine, describePostgres } from '../test-support/engines.js';
 import { login, PASSWORD, registerAccount, uniqueEmail } from '../test-support/factories.js';
 import { startTestServer, type TestServer } from '../test-support/test-server.js';
 
@@ -181,10 +181,10 @@ describeEachEngine('auth', (engine) => {
   });
 });
 
-describe('auth rate limits [sqlite]', () => {
+describeEachEngine('auth rate limits (in memory on SQLite, shared in the database on PostgreSQL)', (engine) => {
   let t: TestServer;
   beforeAll(async () => {
-    t = await startTestServer('sqlite', {
+    t = await startTestServer(engine, {
       CODITECT_RATE_LIMIT_LOGIN_IP: '5/60s',
       CODITECT_RATE_LIMIT_LOGIN_ACCOUNT: '3/60s',
       CODITECT_RATE_LIMIT_REGISTER_IP: '4/60s',
@@ -239,5 +239,23 @@ describe('X-Forwarded-For is ignored unless trusted [sqlite]', () => {
     const a = await registerAccount(t.api);
     const res = await t.api.get('/users/me/sessions', { token: a.accessToken, headers: { 'x-forwarded-for': '6.6.6.6' } });
     expect(res.body.items[0].ip).toBe('127.0.0.1');
+  });
+});
+
+describePostgres('rate limits hold across nodes', () => {
+  let a: TestServer;
+  let b: TestServer;
+  beforeAll(async () => {
+    a = await startTestServer('postgres', { CODITECT_RATE_LIMIT_LOGIN_ACCOUNT: '4/60s' });
+    // A second node on the same database.
+    b = await startTestServer('postgres', { CODITECT_RATE_LIMIT_LOGIN_ACCOUNT: '4/60s' }, {}, a.databaseUrl);
+  });
+  afterAll(async () => { await b.close(); await a.close(); });
+
+  it('attempts on two nodes add up to one budget', async () => {
+    const email = uniqueEmail('spread');
+    const codes = [];
+    for (let i = 0; i < 6; i++) codes.push((await login(i % 2 ? b.api : a.api, email, 'guess')).status);
+    expect(codes).toEqual([401, 401, 401, 401, 429, 429]);
   });
 });

@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { createApiToken, listUserApiTokens, revokeUserApiToken } from '../commands/api-tokens.js';
 import { getConversation, listUserConversations, removeConversation } from '../commands/conversations.js';
 import { streamChat, streamCompare } from '../commands/llm-chat.js';
-import { deleteProvider, listModels, listProviders, putProvider } from '../commands/llm-providers.js';
+import { deleteProvider, listModels, listProviders, putProvider, testProvider } from '../commands/llm-providers.js';
 import { getBudget, putBudget, usageReport } from '../commands/llm-usage.js';
 import type { Deps } from '../deps.js';
 import { route } from '../http/route.js';
@@ -27,6 +27,7 @@ export async function llmRoutes(app: FastifyInstance, deps: Deps): Promise<void>
   route(app, deps, endpoints.listProviders, ({ auth }) => listProviders(gateway, auth));
   route(app, deps, endpoints.putProvider, ({ params, body, auth }) => putProvider(deps, gateway, auth, params.provider, body));
   route(app, deps, endpoints.deleteProvider, ({ params, auth }) => deleteProvider(deps, auth, params.provider));
+  route(app, deps, endpoints.testProvider, ({ params, auth }) => testProvider(gateway, auth, params.provider));
   route(app, deps, endpoints.listModels, ({ auth }) => listModels(gateway, auth));
   route(app, deps, endpoints.chat, ({ body, reply, auth }) => streamChat(deps, gateway, auth, body, reply));
   route(app, deps, endpoints.compare, ({ body, reply, auth }) => streamCompare(gateway, auth, body, reply));

@@ -68,6 +68,23 @@ describeEachEngine('system endpoints and HTTP edge cases', (engine) => {
     if (engine === 'postgres') expect(text).toMatch(/coditect_db_pool_connections\{state="total"\} [1-9]/);
   });
 
+  it('CORS: only the configured origin is allowed, preflight included', async () => {
+    const c = await startTestServer(engine, { CODITECT_CORS_ORIGINS: 'https://app.example.com' });
+    try {
+      const ok = await fetch(`${c.origin}/api/v5/health`, { headers: { origin: 'https://app.example.com' } });
+      expect(ok.headers.get('access-control-allow-origin')).toBe('https://app.example.com');
+      const pre = await fetch(`${c.origin}/api/v5/sessions`, { method: 'OPTIONS',
+        headers: { origin: 'https://app.example.com', 'access-control-request-method': 'POST' } });
+      expect(pre.status).toBe(204);
+      expect(pre.headers.get('access-control-allow-headers')).toContain('authorization');
+      const evil = await fetch(`${c.origin}/api/v5/health`, { headers: { origin: 'https://evil.example' } });
+      expect(evil.headers.get('access-control-allow-origin')).toBeNull();
+      expect(ok.headers.get('access-control-allow-credentials')).toBeNull();
+    } finally {
+      await c.close();
+    }
+  });
+
   it('unknown routes answer a JSON 404 route_not_found', async () => {
     const res = await t.api.get('/nope');
     expect(res.status).toBe(404);

@@ -18,6 +18,8 @@ export async function systemRoutes(app: FastifyInstance, deps: Deps): Promise<vo
     return { status: 'ready' as const };
   });
 
+  route(app, deps, endpoints.jwks, async () => deps.tokens.jwks() as never);
+
   // Prometheus scrape target; keep it off the public edge (the nginx config denies it).
   app.get('/metrics', async (_request, reply) => {
     reply.header('content-type', deps.metrics.registry.contentType);

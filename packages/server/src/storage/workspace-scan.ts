@@ -35,7 +35,8 @@ export async function forEachLimit<T>(items: T[], limit: number, fn: (item: T) =
  * the blob stored later is exactly the bytes that were hashed even if the
  * workspace file changes meanwhile.
  */
-async function hashAndStage(file: string, stagingDir: string): Promise<StagedBlob> {
+async function hashAndStage(file: string, stagingDir: string, expectedSize: number): Promise<StagedBlob> {
+  if (expectedSize <= SMALL_FILE) return hashAndStageSmall(file, stagingDir);
   const hash = createHash('sha256');
   let size = 0;
   const tap = new Transform({
@@ -60,13 +61,36 @@ async function hashAndStage(file: string, stagingDir: string): Promise<StagedBlo
   return { hash: hash.digest('hex'), size, file: staged };
 }
 
+/** Files up to this size are read whole: one read, one write, no stream machinery (most files of a workspace). */
+const SMALL_FILE = 1 << 20;
+
+async function hashAndStageSmall(file: string, stagingDir: string): Promise<StagedBlob> {
+  const src = await fs.open(file, constants.O_RDONLY | constants.O_NOFOLLOW);
+  let data: Buffer;
+  try { data = await src.readFile(); } finally { await src.close(); }
+  const staged = path.join(stagingDir, randomUUID());
+  try {
+    const out = await fs.open(staged, 'wx');
+    try {
+      await out.writeFile(data);
+      await out.sync();
+    } finally {
+      await out.close();
+    }
+  } catch (err) {
+    await fs.rm(staged, { force: true });
+    throw err;
+  }
+  return { hash: createHash('sha256').update(data).digest('hex'), size: data.length, file: staged };
+}
+
 /**
  * Walks a workspace into manifest entries. Files whose inode, size and mtime
  * match `previous` reuse its hash without being read; the rest are hashed and
  * staged. Devices, sockets and FIFOs are skipped.
  */
 export async function scanWorkspace(
-  root: string, previous: Map<string, ManifestEntry>, stagingDir: string, concurrency = 4,
+  root: string, previous: Map<string, ManifestEntry>, stagingDir: string, concurrency = 16,
 ): Promise<ScanResult> {
   await fs.mkdir(stagingDir, { recursive: true });
   const entries: ManifestEntry[] = [];
@@ -97,7 +121,7 @@ export async function scanWorkspace(
     await forEachLimit(toRead, concurrency, async (entry) => {
       let blob: StagedBlob;
       try {
-        blob = await hashAndStage(path.join(root, entry.path), stagingDir);
+        blob = await hashAndStage(path.join(root, entry.path), stagingDir, entry.size ?? Infinity);
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code;
         if (code === 'ENOENT' || code === 'ELOOP') { vanished.add(entry); return; } // changed under us: left out

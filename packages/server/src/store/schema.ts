@@ -110,12 +110,30 @@ export interface TenantUsageTable {
   used_bytes: number | string;
 }
 
+/** Fixed-window counters shared by all nodes. */
+export interface RateLimitsTable {
+  key: string;
+  count: number;
+  reset_at: Ts;
+}
+
+/** Which node runs a session's IDE, while that node keeps renewing it. */
+export interface WorkspacePlacementsTable {
+  tenant_id: string;
+  session_id: string;
+  node_id: string;
+  node_url: string;
+  expires_at: Ts;
+}
+
 export interface Database {
   tenants: TenantsTable;
   users: UsersTable;
   auth_sessions: AuthSessionsTable;
   refresh_tokens: RefreshTokensTable;
   workspace_sessions: WorkspaceSessionsTable;
+  rate_limits: RateLimitsTable;
+  workspace_placements: WorkspacePlacementsTable;
   blobs: BlobsTable;
   snapshots: SnapshotsTable;
   workspace_usage: WorkspaceUsageTable;

@@ -14,7 +14,8 @@ export async function spawnServer(env: Record<string, string>): Promise<{ proc: 
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const api = new TestClient(`http://127.0.0.1:${port}/api/v5`);
-  for (let i = 0; i < 100; i++) {
+  // Generous: on a loaded 2-core machine a cold start (migrations, key generation) can take a while.
+  for (let i = 0; i < 600; i++) {
     if (proc.exitCode !== null) throw new Error(`server exited with ${proc.exitCode}`);
     try {
       if ((await api.get('/health')).status === 200) return { proc, api };

@@ -54,9 +54,11 @@ export function tempDir(prefix = 'coditect-test-'): string {
 /** Starts the real server on a free loopback port over a fresh database. */
 export async function startTestServer(
   engine: Engine, env: Record<string, string> = {}, overrides: Partial<Deps> = {},
+  /** Join an existing database (a second node) instead of creating one. */
+  sharedDatabaseUrl?: string,
 ): Promise<TestServer> {
   const dataDir = tempDir();
-  const databaseUrl = createTestDatabase(engine, dataDir);
+  const databaseUrl = sharedDatabaseUrl ?? createTestDatabase(engine, dataDir);
   const config = loadConfig({ ...TEST_ENV, CODITECT_DATA_DIR: dataDir, CODITECT_DATABASE_URL: databaseUrl, ...env });
   const server = await startServer(config, { log: pino({ level: 'silent' }), ...overrides });
   return {

@@ -39,7 +39,10 @@ export function parseWorkspacePath(url: string): WorkspacePath | undefined {
 }
 
 export interface ForwardOptions {
-  socketPath: string;
+  /** The IDE's Unix socket, or another node's address when the workspace runs there. */
+  socketPath?: string;
+  host?: string;
+  port?: number;
   /** Forwarded path (prefix stripped), e.g. from parseWorkspacePath(). */
   path: string;
   /** Cookie names removed from the forwarded Cookie header (e.g. the Coditect workspace cookie). */
@@ -86,10 +89,12 @@ function forwardHeaders(req: IncomingMessage, opts: ForwardOptions, keepUpgrade:
   return headers;
 }
 
+const target = (opts: ForwardOptions) => (opts.socketPath ? { socketPath: opts.socketPath } : { host: opts.host, port: opts.port });
+
 /** Proxies one HTTP request, streaming both bodies. */
 export function forwardHttp(req: IncomingMessage, res: ServerResponse, opts: ForwardOptions): void {
   const upstream = http.request(
-    { socketPath: opts.socketPath, method: req.method, path: opts.path, headers: forwardHeaders(req, opts, false) },
+    { ...target(opts), method: req.method, path: opts.path, headers: forwardHeaders(req, opts, false) },
     up => {
       const headers: http.OutgoingHttpHeaders = {};
       for (const [k, v] of Object.entries(up.headers)) if (v !== undefined && !HOP_BY_HOP.has(k)) headers[k] = v;
@@ -123,7 +128,7 @@ export function forwardUpgrade(
   head: Buffer,
   opts: ForwardOptions & { onClose?: () => void },
 ): void {
-  const upstream = net.connect(opts.socketPath);
+  const upstream = opts.socketPath ? net.connect(opts.socketPath) : net.connect(opts.port!, opts.host);
   let closed = false;
   const close = () => {
     if (closed) return;

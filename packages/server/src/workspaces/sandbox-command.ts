@@ -63,6 +63,11 @@ export interface SandboxCommandOptions {
   entry?: string[];
   /** Whether bwrap supports --disable-userns (bwrap >= 0.8). Default: probe the version. */
   disableNestedUserns?: boolean;
+  /**
+   * The built `coditect` CLI (packages/cli with dist/) to put on the sandbox's PATH, bound read-only
+   * with its two dependencies (the contract and zod). Default: the repository's; false: none.
+   */
+  cliDir?: string | false;
 }
 
 export interface SandboxCommand {
@@ -116,7 +121,6 @@ const ETC_ENTRIES = [
   '/etc/nsswitch.conf',
   '/etc/bash.bashrc',
   '/etc/profile',
-  '/etc/profile.d',
   '/etc/inputrc',
   '/etc/terminfo',
   '/etc/mime.types',
@@ -127,6 +131,14 @@ const ETC_ENTRIES = [
   '/etc/debian_version',
   '/etc/shells',
 ];
+
+function safeReaddir(dir: string): string[] {
+  try {
+    return fs.readdirSync(dir);
+  } catch {
+    return [];
+  }
+}
 
 /** Writes passwd/group/hosts/hostname for the sandbox user into {runDir}/etc (host side). */
 export function writeSandboxEtc(runDir: string): string {
@@ -140,6 +152,9 @@ export function writeSandboxEtc(runDir: string): string {
   fs.writeFileSync(path.join(etcDir, 'group'), `root:x:0:\n${user}:x:${gid}:\nnogroup:x:65534:\n`);
   fs.writeFileSync(path.join(etcDir, 'hosts'), '127.0.0.1 localhost coditect\n::1 localhost ip6-localhost ip6-loopback\n');
   fs.writeFileSync(path.join(etcDir, 'hostname'), 'coditect\n');
+  fs.writeFileSync(path.join(etcDir, 'profile-coditect.sh'),
+    '# Coditect: the node binary and the coditect CLI stay on PATH in login shells\n'
+    + 'for d in ${CODITECT_EXTRA_PATH:-}; do case ":$PATH:" in *":$d:"*) ;; *) PATH="$PATH:$d" ;; esac; done\nexport PATH\n');
   return etcDir;
 }
 
@@ -166,6 +181,78 @@ function probeDisableUserns(bwrapPath: string): boolean {
 
 function execFileSyncText(cmd: string, args: string[]): string {
   return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 5000 });
+}
+
+/** Where the CLI is inside the sandbox: /opt/coditect/cli (a node package) and /opt/coditect/bin/coditect. */
+export const SANDBOX_CLI = { dir: '/opt/coditect/cli', binDir: '/opt/coditect/bin' } as const;
+
+interface CliLayout {
+  /** host path -> sandbox path, read-only binds */
+  binds: [string, string][];
+  /** host path of packages/cli/dist/main.js */
+  main: string;
+}
+
+/** The built CLI and what it imports (host paths), or undefined when the CLI has not been built. */
+export function findCli(cliDir: string | false | undefined): CliLayout | undefined {
+  if (cliDir === false) return undefined;
+  const dir = path.resolve(cliDir ?? path.resolve(here, '../../../cli'));
+  const main = path.join(dir, 'dist', 'main.js');
+  if (!fs.existsSync(main)) return undefined;
+  // The packages' exports do not all expose package.json: look them up in node_modules directly.
+  const findPackage = (from: string, name: string): string => {
+    for (let d = from; ; d = path.dirname(d)) {
+      const candidate = path.join(d, 'node_modules', name);
+      if (fs.existsSync(path.join(candidate, 'package.json'))) return fs.realpathSync(candidate);
+      if (path.dirname(d) === d) throw new Error(`${name} not found from ${from}`);
+    }
+  };
+  try {
+    const contractDir = findPackage(dir, '@coditect/contract');
+    const zodDir = findPackage(contractDir, 'zod');
+    const nm = `${SANDBOX_CLI.dir}/node_modules`;
+    return {
+      main,
+      binds: [
+        [path.join(dir, 'package.json'), `${SANDBOX_CLI.dir}/package.json`],
+        [path.join(dir, 'dist'), `${SANDBOX_CLI.dir}/dist`],
+        [path.join(contractDir, 'package.json'), `${nm}/@coditect/contract/package.json`],
+        [path.join(contractDir, 'dist'), `${nm}/@coditect/contract/dist`],
+        [fs.realpathSync(zodDir), `${nm}/zod`],
+      ],
+    };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Writes {runDir}/bin/coditect, a launcher for the CLI at `main` (a path as seen by whoever runs it). */
+function writeCliLauncher(runDir: string, nodePath: string, main: string): string {
+  const binDir = path.join(runDir, 'bin');
+  fs.mkdirSync(binDir, { recursive: true, mode: 0o755 });
+  fs.writeFileSync(path.join(binDir, 'coditect'), `#!/bin/sh\nexec ${JSON.stringify(nodePath)} ${JSON.stringify(main)} "$@"\n`, { mode: 0o755 });
+  fs.chmodSync(path.join(binDir, 'coditect'), 0o755);
+  return binDir;
+}
+
+/**
+ * The environment that routes LLM CLIs (Claude Code, Codex, aider, OpenAI/Anthropic SDKs) through
+ * the gateway with the workspace's own token, given the API URL as seen inside the workspace.
+ * No provider key ever enters the workspace: the token is valid only through the workspace's
+ * socket while it runs.
+ */
+export function llmClientEnv(apiUrl: string, token: string | undefined): Record<string, string> {
+  if (!token) return {};
+  const llm = `${apiUrl.replace(/\/+$/, '')}/api/v5/llm`;
+  return {
+    ANTHROPIC_BASE_URL: `${llm}/anthropic`,
+    ANTHROPIC_AUTH_TOKEN: token,
+    ANTHROPIC_API_KEY: token,
+    OPENAI_BASE_URL: `${llm}/openai/v1`,
+    OPENAI_API_BASE: `${llm}/openai/v1`,
+    OPENAI_API_KEY: token,
+    CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
+  };
 }
 
 /**
@@ -217,6 +304,11 @@ export function buildSandboxCommand(opts: SandboxCommandOptions): SandboxCommand
   for (const name of ['passwd', 'group', 'hosts', 'hostname']) {
     args.push('--ro-bind', path.join(etcDir, name), `/etc/${name}`);
   }
+  // /etc/profile.d file by file, plus a hook that keeps the CLI on PATH in login shells (the IDE's
+  // terminals), whose /etc/profile resets PATH.
+  args.push('--dir', '/etc/profile.d');
+  for (const name of safeReaddir('/etc/profile.d')) args.push('--ro-bind', `/etc/profile.d/${name}`, `/etc/profile.d/${name}`);
+  args.push('--ro-bind', path.join(etcDir, 'profile-coditect.sh'), '/etc/profile.d/zz-coditect.sh');
   args.push('--remount-ro', '/etc');
 
   args.push(
@@ -237,6 +329,13 @@ export function buildSandboxCommand(opts: SandboxCommandOptions): SandboxCommand
   } else {
     args.push('--tmpfs', SANDBOX.homeDir);
   }
+  // The coditect CLI, read-only, with a launcher on PATH (the launcher dir is bound over its rw copy).
+  const cli = findCli(opts.cliDir);
+  if (cli) {
+    for (const [from, to] of cli.binds) args.push('--ro-bind', from, to);
+    const binDir = writeCliLauncher(runDir, nodePath, `${SANDBOX_CLI.dir}/dist/main.js`);
+    args.push('--ro-bind', binDir, SANDBOX_CLI.binDir, '--ro-bind', binDir, `${SANDBOX.runDir}/bin`);
+  }
   args.push('--chdir', SANDBOX.workspaceDir);
 
   const entry = opts.entry ?? [nodePath, `${SANDBOX.appDir}/sandbox/ide-relay.mjs`];
@@ -245,6 +344,9 @@ export function buildSandboxCommand(opts: SandboxCommandOptions): SandboxCommand
   const nodeBinDir = path.dirname(nodePath);
   const pathDirs = ['/usr/local/bin', '/usr/bin', '/bin', '/usr/local/sbin', '/usr/sbin', '/sbin'];
   if (!pathDirs.includes(nodeBinDir)) pathDirs.unshift(nodeBinDir);
+  if (cli) pathDirs.push(SANDBOX_CLI.binDir);
+  const extraPath = [nodeBinDir, ...(cli ? [SANDBOX_CLI.binDir] : [])].filter((d) => !['/usr/bin', '/bin'].includes(d));
+  const apiUrl = `http://127.0.0.1:${SANDBOX.apiPort}`;
 
   const env: Record<string, string> = {
     PATH: pathDirs.join(':'),
@@ -257,13 +359,15 @@ export function buildSandboxCommand(opts: SandboxCommandOptions): SandboxCommand
     TMPDIR: '/tmp',
     NODE_ENV: 'production',
     CODITECT_SESSION_ID: opts.sessionId,
-    CODITECT_API_URL: `http://127.0.0.1:${SANDBOX.apiPort}`,
+    CODITECT_API_URL: apiUrl,
     CODITECT_IDE_APP_DIR: SANDBOX.appDir,
     CODITECT_IDE_PORT: String(SANDBOX.idePort),
     CODITECT_IDE_SOCKET: `${SANDBOX.runDir}/${SANDBOX.ideSocketName}`,
     CODITECT_API_PORT: String(SANDBOX.apiPort),
     CODITECT_API_SOCKET: `${SANDBOX.runDir}/${SANDBOX.apiSocketName}`,
     CODITECT_WORKSPACE_DIR: SANDBOX.workspaceDir,
+    ...(extraPath.length ? { CODITECT_EXTRA_PATH: extraPath.join(' ') } : {}),
+    ...llmClientEnv(apiUrl, opts.env?.CODITECT_API_TOKEN),
     ...opts.env,
   };
 
@@ -290,12 +394,15 @@ export function buildUnsandboxedCommand(opts: SandboxCommandOptions): SandboxCom
   fs.mkdirSync(homeDir, { recursive: true, mode: 0o700 });
   const ideSocketPath = path.join(runDir, SANDBOX.ideSocketName);
   const apiSocketPath = path.join(runDir, SANDBOX.apiSocketName);
+  const cli = findCli(opts.cliDir);
+  const hostPath = process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin';
+  // The LLM client variables are derived by the relay once it knows its API port (see ide-relay.mjs).
   return {
     command: nodePath,
     args: [path.join(ideAppDir, 'sandbox/ide-relay.mjs')],
     cwd: workspaceDir,
     env: {
-      PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
+      PATH: cli ? `${hostPath}:${writeCliLauncher(runDir, nodePath, cli.main)}` : hostPath,
       HOME: homeDir,
       SHELL: '/bin/bash',
       LANG: 'C.UTF-8',

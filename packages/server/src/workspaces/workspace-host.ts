@@ -6,6 +6,8 @@ import { jwtVerify, SignJWT } from 'jose';
 import type { Logger } from 'pino';
 import { WorkspaceTokens } from '../auth/workspace-tokens.js';
 import type { Config } from '../config/config.js';
+import type { Store } from '../store/database.js';
+import { WorkspacePlacements } from './placements.js';
 import { workspaceDir } from './workspace-paths.js';
 import { WorkspaceRunner, type WorkspaceStatus } from './workspace-runner.js';
 import type { WorkspaceProcess } from './workspace-process.js';
@@ -37,6 +39,10 @@ export class WorkspaceHost {
   readonly runner: WorkspaceRunner;
   /** Tokens of the path-scoped IDE cookie (the browser side). */
   readonly cookieTokens: WorkspaceTokens;
+  /** Which node runs which workspace (shared through the database). */
+  readonly placements: WorkspacePlacements;
+  private readonly tenantOf = new Map<string, string>();
+  private nodeUrl = '';
   private readonly nonces = new Map<string, string>();
   private readonly apiServers = new Map<string, http.Server>();
   private router: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
@@ -46,7 +52,9 @@ export class WorkspaceHost {
     private readonly config: Config,
     private readonly secret: Uint8Array,
     private readonly log: Logger,
+    store: Store,
   ) {
+    this.placements = new WorkspacePlacements(store, config.workspaces.nodeId, () => this.nodeUrl, config.workspaces.placementTtlMs);
     this.audience = `${config.jwt.audience}:workspace-api`;
     this.cookieTokens = new WorkspaceTokens({ secret, issuer: config.jwt.issuer, audience: config.jwt.audience,
       ttlSeconds: config.workspaces.tokenTtlSeconds });
@@ -64,6 +72,12 @@ export class WorkspaceHost {
     });
   }
 
+  /** Where other nodes reach this one; known once the server listens. Drops what a previous run of this node left. */
+  async setNodeUrl(listeningUrl: string): Promise<void> {
+    this.nodeUrl = this.config.workspaces.nodeUrl ?? listeningUrl;
+    await this.placements.releaseAll();
+  }
+
   /** The HTTP router API-socket requests go to (the Fastify app's `routing`). */
   setRouter(router: (req: IncomingMessage, res: ServerResponse) => void): void {
     this.router = router;
@@ -76,6 +90,7 @@ export class WorkspaceHost {
   /** Starts (or joins the start of) the session's IDE; creates its directory on first open. */
   async open(caller: WorkspaceCaller): Promise<WorkspaceProcess> {
     const { tenantId, userId, workspaceId } = caller;
+    this.tenantOf.set(workspaceId, tenantId);
     let nonce = this.nonces.get(workspaceId);
     if (!nonce) {
       nonce = randomUUID();
@@ -117,8 +132,10 @@ export class WorkspaceHost {
 
   /** Stops every workspace and closes their sockets (server shutdown). */
   async close(): Promise<void> {
+    this.placements.close();
     await this.runner.stopAll();
     for (const id of [...this.apiServers.keys()]) await this.retire(id);
+    await this.placements.releaseAll().catch(() => {});
   }
 
   private async listenApiSocket(workspaceId: string, runDir: string): Promise<void> {
@@ -152,5 +169,11 @@ export class WorkspaceHost {
   private async retire(workspaceId: string): Promise<void> {
     this.nonces.delete(workspaceId);
     await this.closeApiSocket(workspaceId);
+    const tenantId = this.tenantOf.get(workspaceId);
+    if (tenantId) {
+      this.tenantOf.delete(workspaceId);
+      await this.placements.release(tenantId, workspaceId).catch((err: unknown) =>
+        this.log.warn({ err, workspaceId }, 'could not release the workspace placement'));
+    }
   }
 }

@@ -8,6 +8,7 @@ import type { RouteTable } from '@coditect/contract';
 export const routes: RouteTable = {
   health: { method: 'GET', path: '/api/v5/health', auth: false },
   ready: { method: 'GET', path: '/api/v5/ready', auth: false },
+  jwks: { method: 'GET', path: '/api/v5/.well-known/jwks.json', auth: false },
   register: { method: 'POST', path: '/api/v5/auth/register', auth: false },
   login: { method: 'POST', path: '/api/v5/auth/login', auth: false },
   refresh: { method: 'POST', path: '/api/v5/auth/refresh', auth: false },
@@ -29,6 +30,7 @@ export const routes: RouteTable = {
   listProviders: { method: 'GET', path: '/api/v5/llm/providers', auth: true },
   putProvider: { method: 'PUT', path: '/api/v5/llm/providers/:provider', auth: true },
   deleteProvider: { method: 'DELETE', path: '/api/v5/llm/providers/:provider', auth: true },
+  testProvider: { method: 'POST', path: '/api/v5/llm/providers/:provider/test', auth: true },
   listModels: { method: 'GET', path: '/api/v5/llm/models', auth: true },
   chat: { method: 'POST', path: '/api/v5/llm/chat', auth: true },
   compare: { method: 'POST', path: '/api/v5/llm/compare', auth: true },

@@ -1,6 +1,6 @@
 import { ActionIcon, AppShell, Avatar, Box, Group, Menu, Text, Tooltip, UnstyledButton, useComputedColorScheme, useMantineColorScheme } from '@mantine/core';
 import { ModalsProvider } from '@mantine/modals';
-import { IconChevronDown, IconLayoutDashboard, IconLogout, IconMoon, IconSettings, IconSun, IconTerminal2, IconUser } from '@tabler/icons-react';
+import { IconChartBar, IconChevronDown, IconKey, IconLayoutDashboard, IconLogout, IconMoon, IconSettings, IconSun, IconTerminal2, IconUser } from '@tabler/icons-react';
 import { NavLink as RouterNavLink, Outlet, useNavigate } from 'react-router';
 import { useAuth } from '../auth/auth-store';
 import { Logo } from '../components/logo';
@@ -83,6 +83,8 @@ export function AppLayout() {
             <Group gap={4} component="nav" aria-label="Main" wrap="nowrap">
               <NavItem to="/" end icon={<IconLayoutDashboard size={16} />} label="Sessions" />
               <NavItem to="/ide" icon={<IconTerminal2 size={16} />} label="IDE" />
+              <NavItem to="/models" icon={<IconKey size={16} />} label="Models" />
+              <NavItem to="/usage" icon={<IconChartBar size={16} />} label="Usage" />
             </Group>
           </Group>
           <Group gap="sm" wrap="nowrap">

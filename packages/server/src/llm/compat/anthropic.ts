@@ -7,7 +7,7 @@ import type { Deps } from '../../deps.js';
 import { AppError } from '../../http/app-error.js';
 import { toAppError, type LlmGateway } from '../gateway.js';
 import { UpstreamError } from '../providers/types.js';
-import { SseStream } from '../sse.js';
+import { deltaEncoder, SseStream, sseEvent } from '../sse.js';
 import { toChat } from './translate.js';
 
 /** The Anthropic-style door: `/api/v5/llm/anthropic/v1/messages`, personal access token as `x-api-key`. */
@@ -69,31 +69,41 @@ export async function anthropicCompatRoutes(app: FastifyInstance, deps: Deps, ga
         let text = '';
         let usage = { input_tokens: 0, output_tokens: 0 };
         for (let r = first; !r.done; r = await events.next()) {
-          if (r.value.type === 'delta') text += r.value.text;
-          else usage = { input_tokens: r.value.usage.inputTokens, output_tokens: r.value.usage.outputTokens };
+          for (const e of r.value) {
+            if (e.type === 'delta') text += e.text;
+            else usage = { input_tokens: e.usage.inputTokens, output_tokens: e.usage.outputTokens };
+          }
         }
         return { id, type: 'message', role: 'assistant', model: body.model, content: [{ type: 'text', text }],
           stop_reason: 'end_turn', stop_sequence: null, usage };
       }
 
+      const ev = (name: string, data: object) => sseEvent(name, JSON.stringify(data));
+      const delta = deltaEncoder('content_block_delta', (text) => ({ type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text } }));
       sse.open();
-      await sse.send('message_start', { type: 'message_start', message: { id, type: 'message', role: 'assistant', model: body.model,
-        content: [], stop_reason: null, stop_sequence: null, usage: { input_tokens: 0, output_tokens: 0 } } });
-      await sse.send('content_block_start', { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } });
-      await sse.send('ping', { type: 'ping' });
+      // The opening events travel with the first batch of deltas: one write.
+      let out = ev('message_start', { type: 'message_start', message: { id, type: 'message', role: 'assistant', model: body.model,
+        content: [], stop_reason: null, stop_sequence: null, usage: { input_tokens: 0, output_tokens: 0 } } })
+        + ev('content_block_start', { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } })
+        + ev('ping', { type: 'ping' });
       try {
         for (let r = first; !r.done; r = await events.next()) {
-          const e = r.value;
-          if (e.type === 'delta') {
-            await sse.send('content_block_delta', { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: e.text } });
-          } else {
-            await sse.send('content_block_stop', { type: 'content_block_stop', index: 0 });
-            await sse.send('message_delta', { type: 'message_delta', delta: { stop_reason: 'end_turn', stop_sequence: null },
-              usage: { input_tokens: e.usage.inputTokens, output_tokens: e.usage.outputTokens } });
-            await sse.send('message_stop', { type: 'message_stop' });
+          for (const e of r.value) {
+            if (e.type === 'delta') {
+              out += delta(e.text);
+            } else {
+              out += ev('content_block_stop', { type: 'content_block_stop', index: 0 })
+                + ev('message_delta', { type: 'message_delta', delta: { stop_reason: 'end_turn', stop_sequence: null },
+                  usage: { input_tokens: e.usage.inputTokens, output_tokens: e.usage.outputTokens } })
+                + ev('message_stop', { type: 'message_stop' });
+            }
           }
+          await sse.write(out);
+          out = '';
         }
+        await sse.write(out);
       } catch (err) {
+        await sse.write(out);
         if (!sse.signal.aborted) await sse.send('error', errorBody(err).body);
       } finally {
         sse.end();

@@ -8,7 +8,7 @@ import type { Deps } from '../../deps.js';
 import { AppError } from '../../http/app-error.js';
 import { toAppError, type LlmGateway } from '../gateway.js';
 import { UpstreamError } from '../providers/types.js';
-import { SseStream } from '../sse.js';
+import { deltaEncoder, SseStream, sseEvent } from '../sse.js';
 import { toChat } from './translate.js';
 
 /** The OpenAI-style door: `/api/v5/llm/openai/v1/{models,chat/completions}`, personal access token as the API key. */
@@ -83,9 +83,11 @@ export async function openAiCompatRoutes(app: FastifyInstance, deps: Deps, gatew
         let text = '';
         let usage = { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 };
         for (let r = first; !r.done; r = await events.next()) {
-          if (r.value.type === 'delta') text += r.value.text;
-          else usage = { prompt_tokens: r.value.usage.inputTokens, completion_tokens: r.value.usage.outputTokens,
-            total_tokens: r.value.usage.inputTokens + r.value.usage.outputTokens };
+          for (const e of r.value) {
+            if (e.type === 'delta') text += e.text;
+            else usage = { prompt_tokens: e.usage.inputTokens, completion_tokens: e.usage.outputTokens,
+              total_tokens: e.usage.inputTokens + e.usage.outputTokens };
+          }
         }
         return {
           id, object: 'chat.completion', created, model: body.model,
@@ -98,24 +100,31 @@ export async function openAiCompatRoutes(app: FastifyInstance, deps: Deps, gatew
         id, object: 'chat.completion.chunk', created, model: body.model,
         choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }],
       });
+      const delta = deltaEncoder(null, (content) => chunk({ content }, null));
       sse.open();
-      await sse.send(null, chunk({ role: 'assistant', content: '' }, null));
+      // The role chunk travels with the first batch of deltas: one write.
+      let out = sseEvent(null, JSON.stringify(chunk({ role: 'assistant', content: '' }, null)));
       try {
         for (let r = first; !r.done; r = await events.next()) {
-          const e = r.value;
-          if (e.type === 'delta') {
-            await sse.send(null, chunk({ content: e.text }, null));
-          } else {
-            await sse.send(null, chunk({}, 'stop'));
-            if (body.stream_options?.include_usage) {
-              await sse.send(null, { id, object: 'chat.completion.chunk', created, model: body.model, choices: [],
-                usage: { prompt_tokens: e.usage.inputTokens, completion_tokens: e.usage.outputTokens,
-                  total_tokens: e.usage.inputTokens + e.usage.outputTokens } });
+          for (const e of r.value) {
+            if (e.type === 'delta') {
+              out += delta(e.text);
+            } else {
+              out += sseEvent(null, JSON.stringify(chunk({}, 'stop')));
+              if (body.stream_options?.include_usage) {
+                out += sseEvent(null, JSON.stringify({ id, object: 'chat.completion.chunk', created, model: body.model, choices: [],
+                  usage: { prompt_tokens: e.usage.inputTokens, completion_tokens: e.usage.outputTokens,
+                    total_tokens: e.usage.inputTokens + e.usage.outputTokens } }));
+              }
             }
           }
+          await sse.write(out);
+          out = '';
         }
+        await sse.write(out);
         await sse.send(null, '[DONE]');
       } catch (err) {
+        await sse.write(out);
         const app = err instanceof UpstreamError ? toAppError(err) : undefined;
         if (!sse.signal.aborted) await sse.send(null, { error: { message: app?.message ?? 'Internal error', type: 'api_error', code: app?.code ?? 'internal_error' } });
       } finally {

@@ -34,7 +34,7 @@ export class LocalLlama {
   }
 
   /** Streams a reply; throws UpstreamError('local', …) on failure. */
-  stream(req: GenerateRequest, signal: AbortSignal): AsyncIterable<StreamPart> {
+  stream(req: GenerateRequest, signal: AbortSignal): AsyncIterable<StreamPart[]> {
     const queue = new AsyncQueue<StreamPart>();
     const run = async () => {
       const { model, context } = await this.load();

@@ -1,7 +1,9 @@
 import type { ProviderId } from '@coditect/contract';
-import { aiSdkAdapter } from './ai-sdk.js';
+import { anthropicAdapter } from './anthropic.js';
+import { googleAdapter } from './google.js';
 import { localAdapter, type LocalLlama } from './local-llama.js';
 import { ollamaAdapter } from './ollama.js';
+import { openAiStyleAdapter } from './openai-chat.js';
 import type { ProviderAdapter } from './types.js';
 
 /** Every provider adapter by id. */
@@ -9,12 +11,12 @@ export type ProviderRegistry = Record<ProviderId, ProviderAdapter>;
 
 export function createProviderRegistry(local: LocalLlama | undefined): ProviderRegistry {
   return {
-    anthropic: aiSdkAdapter('anthropic'),
-    openai: aiSdkAdapter('openai'),
-    google: aiSdkAdapter('google'),
-    xai: aiSdkAdapter('xai'),
-    'openai-compatible': aiSdkAdapter('openai-compatible'),
-    lmstudio: aiSdkAdapter('lmstudio'),
+    anthropic: anthropicAdapter,
+    openai: openAiStyleAdapter('openai'),
+    google: googleAdapter,
+    xai: openAiStyleAdapter('xai'),
+    'openai-compatible': openAiStyleAdapter('openai-compatible'),
+    lmstudio: openAiStyleAdapter('lmstudio'),
     ollama: ollamaAdapter,
     local: localAdapter(local),
   };

@@ -30,7 +30,12 @@ export interface ProviderAdapter {
   defaultBaseUrl: string | null;
   /** Models that are really there (upstream listing) or known (catalog). */
   listModels(settings: ProviderSettings, signal: AbortSignal): Promise<LlmModel[]>;
-  stream(settings: ProviderSettings, request: GenerateRequest, signal: AbortSignal): AsyncIterable<StreamPart>;
+  /**
+   * Streams a completion as batches of parts: one batch per upstream read, so
+   * the gateway pays one await per read, not per token. Aborting `signal`
+   * closes the upstream connection and ends the iteration with a `cancelled` error.
+   */
+  stream(settings: ProviderSettings, request: GenerateRequest, signal: AbortSignal): AsyncIterable<StreamPart[]>;
 }
 
 export type UpstreamErrorKind = 'http' | 'timeout' | 'network' | 'protocol' | 'cancelled';

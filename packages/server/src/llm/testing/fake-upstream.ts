@@ -39,6 +39,8 @@ export class FakeUpstream {
   private readonly queues = new Map<Flavour, Behaviour[]>();
   private server!: http.Server;
   origin = '';
+  /** What a request does when nothing is queued for its flavour. */
+  defaultBehaviour: Behaviour = { kind: 'ok' };
   /** Models listed by `/api/tags` and `/v1/models`. */
   models = ['llama3.2:1b', 'qwen2.5-coder:7b'];
 
@@ -91,7 +93,7 @@ export class FakeUpstream {
     if (req.method === 'GET' && url.pathname === '/ollama/api/tags') {
       return json(res, 200, { models: this.models.map((name) => ({ name, model: name, modified_at: '2025-01-01T00:00:00Z', size: 1, digest: 'x', details: { parameter_size: '1B' } })) });
     }
-    const behaviour = this.queues.get(flavour)?.shift() ?? { kind: 'ok' };
+    const behaviour = this.queues.get(flavour)?.shift() ?? this.defaultBehaviour;
     if (behaviour.kind === 'status') {
       const headers: Record<string, string> = behaviour.retryAfter ? { 'retry-after': behaviour.retryAfter } : {};
       return json(res, behaviour.status, errorBody(flavour, behaviour.status, behaviour.message ?? `fake ${flavour} error`), headers);

@@ -1,0 +1,76 @@
+import { sql } from 'kysely';
+import type { Store } from '../store/database.js';
+
+/**
+ * Which node runs each session's IDE, recorded in the database so any node
+ * can send a workspace's traffic to its owner. Rows expire unless their node
+ * keeps renewing them, so a dead node's workspaces can be opened elsewhere.
+ */
+export class WorkspacePlacements {
+  private readonly heartbeat: NodeJS.Timeout;
+
+  constructor(
+    private readonly store: Store,
+    readonly nodeId: string,
+    private readonly nodeUrl: () => string,
+    private readonly ttlMs: number,
+  ) {
+    this.heartbeat = setInterval(() => void this.renew().catch(() => {}), Math.max(1000, ttlMs / 3));
+    this.heartbeat.unref();
+  }
+
+  private expiry(): string {
+    return new Date(Date.now() + this.ttlMs).toISOString();
+  }
+
+  /**
+   * Takes the session for this node unless another live node holds it.
+   * Atomic: of two nodes claiming at once, exactly one wins.
+   * Returns the owner's URL when it is another node.
+   */
+  async claim(tenantId: string, sessionId: string): Promise<{ mine: true } | { mine: false; nodeUrl: string }> {
+    const now = new Date().toISOString();
+    const won = await this.store.tenant(tenantId, (tx) => tx
+      .insertInto('workspace_placements')
+      .values({ tenant_id: tenantId, session_id: sessionId, node_id: this.nodeId, node_url: this.nodeUrl(), expires_at: this.expiry() })
+      .onConflict((oc) => oc.columns(['tenant_id', 'session_id'])
+        .doUpdateSet({ node_id: this.nodeId, node_url: this.nodeUrl(), expires_at: this.expiry() })
+        .where((eb) => eb.or([
+          eb('workspace_placements.node_id', '=', this.nodeId),
+          eb('workspace_placements.expires_at', '<=', sql<string>`${now}`),
+        ])))
+      .returning('node_id')
+      .executeTakeFirst());
+    if (won) return { mine: true };
+    const owner = await this.ownerElsewhere(tenantId, sessionId);
+    return owner ? { mine: false, nodeUrl: owner } : this.claim(tenantId, sessionId);
+  }
+
+  /** The URL of the live node running this session, when that is not this node. */
+  async ownerElsewhere(tenantId: string, sessionId: string): Promise<string | undefined> {
+    const row = await this.store.read(tenantId, (db) => db.selectFrom('workspace_placements').selectAll()
+      .where('tenant_id', '=', tenantId).where('session_id', '=', sessionId).executeTakeFirst());
+    if (!row || row.node_id === this.nodeId || row.expires_at <= new Date().toISOString()) return undefined;
+    return row.node_url;
+  }
+
+  async release(tenantId: string, sessionId: string): Promise<void> {
+    await this.store.tenant(tenantId, (tx) => tx.deleteFrom('workspace_placements')
+      .where('tenant_id', '=', tenantId).where('session_id', '=', sessionId).where('node_id', '=', this.nodeId).execute());
+  }
+
+  /** Keeps this node's placements alive; also run at start-up to drop what a previous run left. */
+  private async renew(): Promise<void> {
+    await this.store.system((tx) => tx.updateTable('workspace_placements').set({ expires_at: this.expiry() })
+      .where('node_id', '=', this.nodeId).execute());
+  }
+
+  /** Forgets every placement of this node (start-up after a crash, or shutdown). */
+  async releaseAll(): Promise<void> {
+    await this.store.system((tx) => tx.deleteFrom('workspace_placements').where('node_id', '=', this.nodeId).execute());
+  }
+
+  close(): void {
+    clearInterval(this.heartbeat);
+  }
+}
