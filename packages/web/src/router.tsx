@@ -21,7 +21,7 @@ export const router = createBrowserRouter([
             lazy: () => import('./layout/app-layout').then((m) => ({ Component: m.AppLayout })),
             children: [
               { index: true, lazy: () => import('./pages/dashboard-page').then((m) => ({ Component: m.DashboardPage })) },
-              { path: '/ide/:sessionId?', lazy: () => import('./pages/ide-page').then((m) => ({ Component: m.IdePage })) },
+              { path: '/ide/:sessionId?', lazy: () => import('./pages/ide-page').then((m) => ({ Component: m.IdeRoute })) },
               { path: '/profile', lazy: () => import('./pages/profile-page').then((m) => ({ Component: m.ProfilePage })) },
               { path: '/models', lazy: () => import('./pages/models-page').then((m) => ({ Component: m.ModelsPage })) },
               { path: '/usage', lazy: () => import('./pages/usage-page').then((m) => ({ Component: m.UsagePage })) },

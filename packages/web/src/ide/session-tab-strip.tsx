@@ -1,5 +1,5 @@
 import { ActionIcon, Loader, Menu, Text, Tooltip } from '@mantine/core';
-import { IconArrowLeft, IconArrowRight, IconDotsVertical, IconPlus, IconX } from '@tabler/icons-react';
+import { IconArrowLeft, IconArrowRight, IconDotsVertical, IconPlayerStop, IconPlus, IconX } from '@tabler/icons-react';
 import { useRef, useState, type KeyboardEvent } from 'react';
 import { useSession } from '../sessions/use-sessions';
 import classes from './session-tab-strip.module.css';
@@ -9,6 +9,8 @@ interface Props {
   active: string | null;
   onActivate(id: string): void;
   onClose(id: string): void;
+  /** Stops the tab's workspace (closing a tab leaves it running until the server reaps it). */
+  onStop(id: string): void;
   onMove(id: string, to: number): void;
   onAdd(): void;
 }
@@ -24,7 +26,7 @@ function TabLabel({ id }: { id: string }) {
  * The open sessions as tabs (WAI-ARIA tabs pattern): click or arrow keys to
  * switch, Delete to close, Alt+Shift+←/→ or drag to reorder.
  */
-export function SessionTabStrip({ tabs, active, onActivate, onClose, onMove, onAdd }: Props) {
+export function SessionTabStrip({ tabs, active, onActivate, onClose, onStop, onMove, onAdd }: Props) {
   const refs = useRef(new Map<string, HTMLButtonElement>());
   const [dragging, setDragging] = useState<string | null>(null);
   const [dropTarget, setDropTarget] = useState<string | null>(null);
@@ -126,6 +128,7 @@ export function SessionTabStrip({ tabs, active, onActivate, onClose, onMove, onA
                     Move right
                   </Menu.Item>
                   <Menu.Divider />
+                  <Menu.Item leftSection={<IconPlayerStop size={14} />} onClick={() => onStop(id)}>Stop workspace</Menu.Item>
                   <Menu.Item leftSection={<IconX size={14} />} onClick={() => onClose(id)}>Close tab</Menu.Item>
                 </Menu.Dropdown>
               </Menu>

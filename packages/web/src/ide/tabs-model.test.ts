@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { activateTab, closeTab, emptyTabs, moveTab, openTab, sanitizeTabs } from './tabs-model';
+import { activateTab, closeTab, emptyTabs, moveTab, openTab, sanitizeTabs, touchRecent } from './tabs-model';
 
 describe('tabs model', () => {
   it('opens at the end once and brings the tab to the front', () => {
@@ -37,5 +37,15 @@ describe('tabs model', () => {
     expect(sanitizeTabs(null)).toEqual(emptyTabs);
     expect(sanitizeTabs({ open: ['a', 'a', 3, '', 'b'], active: 'zzz' })).toEqual({ open: ['a', 'b'], active: 'a' });
     expect(sanitizeTabs({ open: 'a', active: 'a' })).toEqual(emptyTabs);
+  });
+
+  it('keeps the most recently shown tabs first, dropping closed ones', () => {
+    const open = ['a', 'b', 'c', 'd'];
+    let r: string[] = [];
+    for (const id of ['a', 'b', 'c', 'd', 'b']) r = touchRecent(r, id, open);
+    expect(r).toEqual(['b', 'd', 'c', 'a']);
+    expect(touchRecent(r, 'b', ['b', 'c'])).toEqual(['b', 'c']);
+    expect(touchRecent(r, 'b', open)).toBe(r);
+    expect(touchRecent(r, null, open)).toBe(r);
   });
 });

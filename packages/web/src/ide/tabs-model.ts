@@ -42,3 +42,15 @@ export function sanitizeTabs(value: unknown): TabsModel {
   const active = typeof v?.active === 'string' && open.includes(v.active) ? v.active : (open[0] ?? null);
   return { open, active };
 }
+
+/** How many tabs keep their IDE loaded (hidden, not unmounted) while another is in front. */
+export const LIVE_TABS = 3;
+
+/**
+ * Most recently shown first: `id` moves to the front, tabs no longer open drop out.
+ * The first `LIVE_TABS` of it keep their IDE frames alive.
+ */
+export function touchRecent(recent: readonly string[], id: string | null, open: readonly string[]): string[] {
+  const next = [...(id ? [id] : []), ...recent.filter((t) => t !== id)].filter((t) => open.includes(t));
+  return next.length === recent.length && next.every((t, i) => t === recent[i]) ? (recent as string[]) : next;
+}

@@ -6,6 +6,7 @@ import { useAuth } from '../auth/auth-store';
 import { Logo } from '../components/logo';
 import { notify } from '../components/notify';
 import classes from './app-layout.module.css';
+import { IdeHost } from '../ide/ide-host';
 
 function NavItem({ to, icon, label, end }: { to: string; icon: React.ReactNode; label: string; end?: boolean }) {
   return (
@@ -94,6 +95,7 @@ export function AppLayout() {
       </AppShell.Header>
       <AppShell.Main id="main" tabIndex={-1} className={classes.main}>
         <Outlet />
+        <IdeHost />
       </AppShell.Main>
     </AppShell>
     </ModalsProvider>

@@ -1,0 +1,273 @@
+import { Alert, Button, Group, Loader, Progress, Stack, Text, ThemeIcon } from '@mantine/core';
+import { useComputedColorScheme } from '@mantine/core';
+import { IconAlertTriangle, IconPlayerPlay, IconPlayerStop } from '@tabler/icons-react';
+import { ApiError } from '@coditect/contract';
+import { useCallback, useEffect, useRef, useState } from 'react';
+import { api } from '../api/api';
+import { errorMessage } from '../api/error-message';
+import classes from './workspace-frame.module.css';
+
+/**
+ * Re-call `open` before showing a frame whose last open is older than this (and
+ * every so often while it is shown): the workspace cookie lives 15 min by
+ * default and slides only on HTTP requests, while Theia talks over one
+ * WebSocket — a reconnect after a long idle would otherwise get a 401.
+ */
+export const REFRESH_AFTER_MS = 5 * 60_000;
+/** Give up waiting for the workbench after this long (the machine may be loaded; the IDE stays usable). */
+const RENDER_TIMEOUT_MS = 120_000;
+
+type Phase =
+  | { kind: 'opening' }
+  | { kind: 'loading' }
+  | { kind: 'ready' }
+  | { kind: 'error'; title: string; message: string; code?: string };
+
+export type FrameState = Phase['kind'];
+
+/** A message for a failed open, by the server's error code. */
+function openFailure(error: unknown): Extract<Phase, { kind: 'error' }> {
+  const code = error instanceof ApiError ? error.code : undefined;
+  const title =
+    code === 'workspace_capacity' ? 'No room for another workspace right now'
+      : code === 'workspace_sandbox_unavailable' ? 'Workspaces are unavailable on this server'
+        : code === 'workspace_start_failed' ? 'The workspace failed to start'
+          : 'Could not open the workspace';
+  return { kind: 'error', title, message: errorMessage(error), ...(code ? { code } : {}) };
+}
+
+/** What the iframe shows when the proxy refused it (a JSON error instead of the IDE). */
+function frameError(iframe: HTMLIFrameElement | null): { code: string; message: string } | undefined {
+  try {
+    const doc = iframe?.contentDocument;
+    if (!doc || doc.contentType !== 'application/json') return undefined;
+    const body = JSON.parse(doc.body?.textContent ?? '{}') as { error?: { code?: string; message?: string } };
+    return { code: body.error?.code ?? 'unknown', message: body.error?.message ?? 'The workspace did not answer' };
+  } catch {
+    return { code: 'unknown', message: 'The workspace did not answer' };
+  }
+}
+
+/** The Theia workbench inside the frame has rendered (shell + status bar shown, preload screen gone). */
+function workbenchRendered(iframe: HTMLIFrameElement | null): boolean {
+  try {
+    const doc = iframe?.contentDocument;
+    if (!doc || !doc.location.pathname.startsWith('/ws/')) return false;
+    return !!doc.querySelector('#theia-statusBar') && !doc.querySelector('.theia-preload');
+  } catch {
+    return false;
+  }
+}
+
+interface Props {
+  sessionId: string;
+  /** The tab is in front. */
+  visible: boolean;
+}
+
+/**
+ * One session's IDE: `POST /sessions/{id}/open` (starts the sandboxed Theia and
+ * sets the path-scoped cookie on this same-origin fetch), then an iframe at
+ * `/ws/{id}/`. Progress while it starts and loads, the error and a Retry when
+ * it fails; the IDE's theme follows the app's.
+ */
+export function WorkspaceFrame({ sessionId, visible }: Props) {
+  const scheme = useComputedColorScheme('light');
+  const schemeRef = useRef(scheme);
+  schemeRef.current = scheme;
+  const [phase, setPhase] = useState<Phase>({ kind: 'opening' });
+  const [src, setSrc] = useState<string | null>(null);
+  /** Bumped by Retry: runs the open again. */
+  const [attempt, setAttempt] = useState(0);
+  /** Bumped to reload the iframe (a new IDE instance behind the same URL). */
+  const [frameKey, setFrameKey] = useState(0);
+  const iframeRef = useRef<HTMLIFrameElement>(null);
+  const lastOpenAt = useRef(0);
+  const recovering = useRef(false);
+  const timings = useRef({ start: 0, openMs: 0, readyMs: 0 });
+
+  // Open (again on Retry).
+  useEffect(() => {
+    const controller = new AbortController();
+    setPhase({ kind: 'opening' });
+    setSrc(null);
+    const start = performance.now();
+    timings.current = { start, openMs: 0, readyMs: 0 };
+    api.call('openWorkspace', { params: { id: sessionId }, signal: controller.signal }).then(
+      (res) => {
+        if (controller.signal.aborted) return;
+        lastOpenAt.current = Date.now();
+        timings.current.openMs = Math.round(performance.now() - start);
+        setSrc(`${res.url}?theme=${schemeRef.current}`);
+        setPhase({ kind: 'loading' });
+      },
+      (error: unknown) => {
+        if (!controller.signal.aborted) setPhase(openFailure(error));
+      },
+    );
+    return () => controller.abort();
+  }, [sessionId, attempt]);
+
+  const retry = useCallback(() => {
+    recovering.current = false;
+    setAttempt((n) => n + 1);
+  }, []);
+
+  /**
+   * Re-calls open without unloading the IDE: refreshes the cookie (so Theia's
+   * reconnects are accepted) and restarts a backend the server has reaped, in
+   * which case the frame reloads onto the new instance.
+   */
+  const refresh = useCallback(async () => {
+    try {
+      const before = await api.call('workspaceStatus', { params: { id: sessionId } });
+      await api.call('openWorkspace', { params: { id: sessionId } });
+      lastOpenAt.current = Date.now();
+      if (before.status === 'stopped') {
+        timings.current = { start: performance.now(), openMs: 0, readyMs: 0 };
+        setPhase({ kind: 'loading' });
+        setFrameKey((k) => k + 1);
+      }
+    } catch (error) {
+      setPhase(openFailure(error));
+    }
+  }, [sessionId]);
+
+  // Hidden for long → refresh before (well, as) it is shown again; refresh now and then while shown.
+  const loaded = phase.kind === 'loading' || phase.kind === 'ready';
+  useEffect(() => {
+    if (!visible || !loaded) return;
+    const stale = () => Date.now() - lastOpenAt.current > REFRESH_AFTER_MS;
+    if (stale()) void refresh();
+    const timer = setInterval(() => {
+      if (document.visibilityState === 'visible' && stale()) void refresh();
+    }, 30_000);
+    const onVisible = () => {
+      if (document.visibilityState === 'visible' && stale()) void refresh();
+    };
+    document.addEventListener('visibilitychange', onVisible);
+    return () => {
+      clearInterval(timer);
+      document.removeEventListener('visibilitychange', onVisible);
+    };
+  }, [visible, loaded, refresh]);
+
+  // Loading: wait for the workbench to render inside the (same-origin) frame.
+  useEffect(() => {
+    if (phase.kind !== 'loading') return;
+    const since = performance.now();
+    const timer = setInterval(() => {
+      if (workbenchRendered(iframeRef.current)) {
+        timings.current.readyMs = Math.round(performance.now() - timings.current.start);
+        recovering.current = false;
+        setPhase({ kind: 'ready' });
+        // The scheme may have changed while it loaded; the query parameter only covered the start.
+        iframeRef.current?.contentWindow?.postMessage({ type: 'coditect:theme', theme: schemeRef.current }, window.location.origin);
+      } else if (performance.now() - since > RENDER_TIMEOUT_MS) {
+        setPhase({ kind: 'ready' }); // show whatever is there rather than a spinner forever
+      }
+    }, 100);
+    return () => clearInterval(timer);
+  }, [phase.kind, frameKey]);
+
+  // The app's theme changes → tell the IDE.
+  useEffect(() => {
+    iframeRef.current?.contentWindow?.postMessage({ type: 'coditect:theme', theme: scheme }, window.location.origin);
+  }, [scheme]);
+
+  // The proxy refused the frame (cookie expired after a long idle, backend gone): re-open once, transparently.
+  const onLoad = () => {
+    const refused = frameError(iframeRef.current);
+    if (!refused) return;
+    if (recovering.current) {
+      setPhase({ kind: 'error', title: 'The workspace did not load', message: refused.message, code: refused.code });
+      return;
+    }
+    recovering.current = true;
+    setPhase({ kind: 'loading' });
+    void api.call('openWorkspace', { params: { id: sessionId } }).then(
+      () => {
+        lastOpenAt.current = Date.now();
+        timings.current = { start: performance.now(), openMs: 0, readyMs: 0 };
+        setFrameKey((k) => k + 1);
+      },
+      (error: unknown) => setPhase(openFailure(error)),
+    );
+  };
+
+  return (
+    <div
+      className={classes.root}
+      data-testid="ide-frame"
+      data-state={phase.kind}
+      data-open-ms={timings.current.openMs || undefined}
+      data-ready-ms={timings.current.readyMs || undefined}
+    >
+      {src && phase.kind !== 'error' && (
+        <iframe
+          key={frameKey}
+          ref={iframeRef}
+          src={src}
+          title="Workspace IDE"
+          className={classes.iframe}
+          data-ready={phase.kind === 'ready' || undefined}
+          // Clipboard for copy/paste in the editor and terminal.
+          allow="clipboard-read; clipboard-write"
+          onLoad={onLoad}
+        />
+      )}
+      {(phase.kind === 'opening' || phase.kind === 'loading') && <Starting phase={phase.kind} />}
+      {phase.kind === 'error' && (
+        <div className={classes.overlay}>
+          <Alert color="red" variant="light" icon={<IconAlertTriangle size={18} />} title={phase.title} role="alert" maw={520} data-testid="ide-error">
+            <Stack gap="xs" align="flex-start">
+              <Text size="sm">{phase.message}</Text>
+              {phase.code && <Text size="xs" c="dimmed" ff="monospace">{phase.code}</Text>}
+              <Button size="xs" color="red" variant="white" onClick={retry}>Retry</Button>
+            </Stack>
+          </Alert>
+        </div>
+      )}
+    </div>
+  );
+}
+
+/** Progress while the sandbox starts and the IDE loads (elapsed time: it can take a while on a busy node). */
+function Starting({ phase }: { phase: 'opening' | 'loading' }) {
+  const [seconds, setSeconds] = useState(0);
+  useEffect(() => {
+    const t0 = Date.now();
+    const timer = setInterval(() => setSeconds(Math.floor((Date.now() - t0) / 1000)), 1000);
+    return () => clearInterval(timer);
+  }, []);
+  const step = phase === 'opening' ? 1 : 2;
+  return (
+    <div className={classes.overlay} role="status" aria-live="polite" data-testid="ide-progress">
+      <Stack align="center" gap="sm" w={320}>
+        <Loader size="md" type="dots" />
+        <Text fw={600}>{phase === 'opening' ? 'Starting your workspace…' : 'Loading the IDE…'}</Text>
+        <Progress value={step === 1 ? 35 : 75} animated striped w="100%" size="sm" aria-label="Workspace start progress" />
+        <Text size="xs" c="dimmed">
+          Step {step} of 2 · {phase === 'opening' ? 'sandbox and IDE backend' : 'editor, explorer and terminal'}
+          {seconds >= 3 ? ` · ${seconds} s` : ''}
+        </Text>
+      </Stack>
+    </div>
+  );
+}
+
+/** Shown instead of the frame after "Stop workspace". */
+export function WorkspaceStopped({ onStart }: { onStart(): void }) {
+  return (
+    <div className={classes.overlay} data-testid="ide-stopped">
+      <Stack align="center" gap="sm" maw={420} ta="center">
+        <ThemeIcon size={48} radius="xl" variant="light" color="gray"><IconPlayerStop size={24} /></ThemeIcon>
+        <Text fw={600}>Workspace stopped</Text>
+        <Text size="sm" c="dimmed">Its files are kept. Start it again to continue where you left off.</Text>
+        <Group>
+          <Button leftSection={<IconPlayerPlay size={16} />} onClick={onStart}>Start workspace</Button>
+        </Group>
+      </Stack>
+    </div>
+  );
+}
