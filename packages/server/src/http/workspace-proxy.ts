@@ -10,6 +10,8 @@ import { FORWARDED_HEADER, wasForwarded } from './node-forward.js';
 import { assertLiveAuthSession } from './authenticate.js';
 import { readWorkspaceCookie, WORKSPACE_COOKIE, workspaceCookie } from './workspace-cookie.js';
 
+type Target = { claims: WorkspaceClaims; socketPath: string } | { claims: WorkspaceClaims; node: URL };
+
 /**
  * `/ws/{id}/…` → that session's IDE backend, over HTTP and WebSocket, streamed.
  * Every request and upgrade is checked first: the path-scoped cookie must hold a
@@ -17,8 +19,6 @@ import { readWorkspaceCookie, WORKSPACE_COOKIE, workspaceCookie } from './worksp
  * and the session must still exist in the token's tenant. The cookie is removed
  * before forwarding, so the sandbox never sees it.
  */
-type Target = { claims: WorkspaceClaims; socketPath: string } | { claims: WorkspaceClaims; node: URL };
-
 async function authorize(deps: Deps, req: IncomingMessage, workspaceId: string): Promise<Target> {
   const token = readWorkspaceCookie(req);
   if (!token) throw new AppError('missing_token', 'Open this workspace from Coditect (no workspace cookie)');
