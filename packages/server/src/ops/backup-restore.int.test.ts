@@ -189,16 +189,16 @@ describeEachEngine('instance backup and restore', (engine: Engine) => {
     if (!fs.existsSync(path.join(ROOT, 'packages/server/dist/ops/cli.js'))) throw new Error('build first: npm run build');
     const to = backupDir();
     const env = { ...process.env, ...envFor(a.dataDir, a.databaseUrl) };
-    const bk = spawnSync(process.execPath, [path.join(ROOT, 'scripts/backup.mjs'), '--to', to], { env, encoding: 'utf8' });
+    const bk = spawnSync(process.execPath, [path.join(ROOT, 'scripts/ops.mjs'), 'backup', '--to', to], { env, encoding: 'utf8' });
     expect(bk.status, bk.stderr).toBe(0);
     expect(bk.stdout).toMatch(/Backed up to/);
-    const usage = spawnSync(process.execPath, [path.join(ROOT, 'scripts/restore.mjs')], { env, encoding: 'utf8' });
+    const usage = spawnSync(process.execPath, [path.join(ROOT, 'scripts/ops.mjs'), 'restore'], { env, encoding: 'utf8' });
     expect(usage.status).toBe(2);
     const target = fresh();
-    const rs = spawnSync(process.execPath, [path.join(ROOT, 'scripts/restore.mjs'), '--from', to],
+    const rs = spawnSync(process.execPath, [path.join(ROOT, 'scripts/ops.mjs'), 'restore', '--from', to],
       { env: { ...process.env, ...envFor(target.dataDir, target.database.kind === 'sqlite' ? `sqlite:${target.database.file}` : target.database.url) }, encoding: 'utf8' });
     expect(rs.status, rs.stderr).toBe(0);
-    const again = spawnSync(process.execPath, [path.join(ROOT, 'scripts/restore.mjs'), '--from', to],
+    const again = spawnSync(process.execPath, [path.join(ROOT, 'scripts/ops.mjs'), 'restore', '--from', to],
       { env: { ...process.env, ...envFor(target.dataDir, target.database.kind === 'sqlite' ? `sqlite:${target.database.file}` : target.database.url) }, encoding: 'utf8' });
     expect(again.status).toBe(1);
     expect(again.stderr).toMatch(/not empty/);

@@ -17,7 +17,7 @@ The instance is the one the environment configures (CODITECT_DATA_DIR, CODITECT_
   --database-url URL  PostgreSQL only: connect with this URL instead of CODITECT_DATABASE_URL (e.g. a superuser)`;
 
 /**
- * \`backup\` / \`restore\` as commands: used by scripts/backup.mjs, scripts/restore.mjs
+ * \`backup\` / \`restore\` as commands: used by scripts/ops.mjs
  * and \`coditect backup|restore\`. Returns the process exit code
  * (0 ok, 1 failure, 2 usage, 78 configuration).
  */
