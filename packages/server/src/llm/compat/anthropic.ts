@@ -8,7 +8,7 @@ import { AppError } from '../../http/app-error.js';
 import { toAppError, type LlmGateway } from '../gateway.js';
 import { UpstreamError } from '../providers/types.js';
 import { deltaEncoder, SseStream, sseEvent } from '../sse.js';
-import { toChat } from './translate.js';
+import { collectAnswer, toChat } from './translate.js';
 
 /** The Anthropic-style door: `/api/v5/llm/anthropic/v1/messages`, personal access token as `x-api-key`. */
 export const ANTHROPIC_BASE = `${API_PREFIX}/llm/anthropic`;
@@ -66,16 +66,9 @@ export async function anthropicCompatRoutes(app: FastifyInstance, deps: Deps, ga
       }
 
       if (!sse) {
-        let text = '';
-        let usage = { input_tokens: 0, output_tokens: 0 };
-        for (let r = first; !r.done; r = await events.next()) {
-          for (const e of r.value) {
-            if (e.type === 'delta') text += e.text;
-            else usage = { input_tokens: e.usage.inputTokens, output_tokens: e.usage.outputTokens };
-          }
-        }
+        const { text, usage } = await collectAnswer(first, events);
         return { id, type: 'message', role: 'assistant', model: body.model, content: [{ type: 'text', text }],
-          stop_reason: 'end_turn', stop_sequence: null, usage };
+          stop_reason: 'end_turn', stop_sequence: null, usage: { input_tokens: usage.inputTokens, output_tokens: usage.outputTokens } };
       }
 
       const ev = (name: string, data: object) => sseEvent(name, JSON.stringify(data));

@@ -9,7 +9,7 @@ import { AppError } from '../../http/app-error.js';
 import { toAppError, type LlmGateway } from '../gateway.js';
 import { UpstreamError } from '../providers/types.js';
 import { deltaEncoder, SseStream, sseEvent } from '../sse.js';
-import { toChat } from './translate.js';
+import { collectAnswer, toChat } from './translate.js';
 
 /** The OpenAI-style door: `/api/v5/llm/openai/v1/{models,chat/completions}`, personal access token as the API key. */
 export const OPENAI_BASE = `${API_PREFIX}/llm/openai/v1`;
@@ -80,19 +80,11 @@ export async function openAiCompatRoutes(app: FastifyInstance, deps: Deps, gatew
       }
 
       if (!sse) {
-        let text = '';
-        let usage = { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 };
-        for (let r = first; !r.done; r = await events.next()) {
-          for (const e of r.value) {
-            if (e.type === 'delta') text += e.text;
-            else usage = { prompt_tokens: e.usage.inputTokens, completion_tokens: e.usage.outputTokens,
-              total_tokens: e.usage.inputTokens + e.usage.outputTokens };
-          }
-        }
+        const { text, usage } = await collectAnswer(first, events);
         return {
           id, object: 'chat.completion', created, model: body.model,
           choices: [{ index: 0, message: { role: 'assistant', content: text, refusal: null }, logprobs: null, finish_reason: 'stop' }],
-          usage,
+          usage: { prompt_tokens: usage.inputTokens, completion_tokens: usage.outputTokens, total_tokens: usage.inputTokens + usage.outputTokens },
         };
       }
 

@@ -1,4 +1,5 @@
-import type { ChatMessage } from '@coditect/contract';
+import type { ChatMessage, UsageEvent } from '@coditect/contract';
+import type { GatewayEvent } from '../gateway.js';
 
 /** Text of an OpenAI/Anthropic content field: a string or a list of parts (non-text parts are dropped). */
 export function textOf(content: unknown): string {
@@ -23,4 +24,22 @@ export function toChat(messages: { role: string; content?: unknown }[], system?:
   }
   const joined = systemParts.filter(Boolean).join('\n\n');
   return { ...(joined ? { system: joined } : {}), messages: out };
+}
+
+/**
+ * Drains a gateway stream whose first batch was already read, for the
+ * non-streaming form of the compatible endpoints: the whole text and the usage.
+ */
+export async function collectAnswer(
+  first: IteratorResult<GatewayEvent[]>, events: AsyncIterator<GatewayEvent[]>,
+): Promise<{ text: string; usage: { inputTokens: number; outputTokens: number } }> {
+  let text = '';
+  let usage: Pick<UsageEvent, 'inputTokens' | 'outputTokens'> = { inputTokens: 0, outputTokens: 0 };
+  for (let r = first; !r.done; r = await events.next()) {
+    for (const e of r.value) {
+      if (e.type === 'delta') text += e.text;
+      else usage = e.usage;
+    }
+  }
+  return { text, usage };
 }
