@@ -12,10 +12,14 @@ export const ProviderParams = z.object({ provider: ProviderId });
 /** An http(s) URL; provider base URLs point at the API root (e.g. `https://api.openai.com/v1`). */
 const HttpUrl = z.string().trim().max(2048).refine((v) => /^https?:\/\/[^\s]+$/i.test(v), 'Must be an http(s) URL');
 
-/** Stores (or updates) a tenant's settings for one provider. An omitted apiKey keeps the stored one. */
+/**
+ * Stores (or updates) a tenant's settings for one provider. An omitted apiKey
+ * keeps the stored one, unless baseUrl changes: then the stored key is dropped.
+ */
 export const PutProviderRequest = z.object({
   apiKey: z.string().trim().min(1).max(4096).optional().describe('Provider API key; write-only, never returned'),
-  baseUrl: HttpUrl.nullable().optional().describe('API root override (proxy, self-hosted, tests); null resets it'),
+  baseUrl: HttpUrl.nullable().optional().describe('API root override (proxy, self-hosted); null resets it. Changing it without an apiKey drops the stored key; '
+    + 'loopback, private, link-local and metadata addresses are refused (egress_denied) unless the operator allows them'),
   enabled: z.boolean().default(true),
 });
 export type PutProviderRequest = z.infer<typeof PutProviderRequest>;
@@ -32,7 +36,7 @@ export const ProviderStatus = z.object({
   keySource: z.enum(['tenant', 'server']).nullable(),
   baseUrl: z.string().nullable(),
   status: z.enum(['ready', 'disabled', 'not_configured', 'error']),
-  lastError: z.string().nullable().describe('Last upstream error (provider-named, never a key)'),
+  lastError: z.string().nullable().describe('Last upstream error: a generic, provider-named sentence (never a key or the upstream\'s own text)'),
   lastUsedAt: Timestamp.nullable(),
   updatedAt: Timestamp.nullable(),
 });

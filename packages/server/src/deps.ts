@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { AccessTokens } from './auth/access-tokens.js';
 import type { RateLimiter } from './auth/rate-limiter.js';
 import type { Config } from './config/config.js';
+import type { EgressPolicy } from './egress/egress-policy.js';
 import type { Metrics } from './observability/metrics.js';
 import type { StorageRuntime } from './storage/storage-runtime.js';
 import type { Store } from './store/database.js';
@@ -19,6 +20,8 @@ export interface Deps {
   workspaces: WorkspaceHost;
   /** Blob store and workspace locks (hybrid storage). */
   storage: StorageRuntime;
+  /** Decides whether an outbound connection made for a tenant may go to an address. */
+  egress: EgressPolicy;
   /** Current time; injectable so tests can move it. */
   now: () => Date;
 }

@@ -6,6 +6,7 @@ import { resolveSigningSecret } from './auth/signing-secret.js';
 import { buildApp } from './app.js';
 import type { Config } from './config/config.js';
 import type { Deps } from './deps.js';
+import { EgressPolicy } from './egress/egress-policy.js';
 import { Metrics } from './observability/metrics.js';
 import { Store } from './store/database.js';
 import { migrateToLatest } from './store/migrations/index.js';
@@ -51,6 +52,7 @@ export async function startServer(config: Config, overrides: Partial<Deps> = {})
     limiter: store.dialect === 'postgres' ? new DatabaseRateLimiter(store) : new MemoryRateLimiter(),
     metrics: new Metrics(store),
     storage: openStorage(config),
+    egress: new EgressPolicy({ allow: config.egress.allow }),
     now: () => new Date(),
     ...overrides,
   };

@@ -1,5 +1,6 @@
 import type { LlmModel, ModelList, ProviderId, ProviderList, ProviderStatus, ProviderTestResult, PutProviderRequest } from '@coditect/contract';
 import type { Deps } from '../deps.js';
+import { refusalMessage } from '../egress/egress-policy.js';
 import { AppError, notFound } from '../http/app-error.js';
 import type { AuthContext } from '../http/authenticate.js';
 import type { LlmGateway } from '../llm/gateway.js';
@@ -20,7 +21,11 @@ export async function listProviders(gateway: LlmGateway, auth: AuthContext): Pro
   return { items: [...providers.values()].map((p) => presentProviderStatus(gateway.registry[p.provider], p)) };
 }
 
-/** Stores a tenant's key (encrypted), base URL and enabled flag; an omitted key keeps the stored one. */
+/**
+ * Stores a tenant's key (encrypted), base URL and enabled flag. An omitted key
+ * keeps the stored one, unless the base URL changes: a key is never sent to a
+ * URL it was not given with. A new base URL must pass the egress policy.
+ */
 export async function putProvider(
   deps: Deps, gateway: LlmGateway, auth: AuthContext, provider: ProviderId, input: PutProviderRequest,
 ): Promise<ProviderStatus> {
@@ -29,16 +34,19 @@ export async function putProvider(
       details: [{ path: input.apiKey ? 'apiKey' : 'baseUrl', message: 'Not allowed for provider local', code: 'not_allowed' }],
     });
   }
+  if (input.baseUrl) await checkBaseUrl(deps, input.baseUrl);
   const at = deps.now().toISOString();
   await deps.store.tenant(auth.tenantId, async (tx) => {
     const existing = await findProviderCredential(tx, auth.tenantId, provider);
     const encrypted = input.apiKey ? gateway.vault.encrypt(input.apiKey, keyContext(auth.tenantId, provider)) : undefined;
+    const baseUrl = input.baseUrl === undefined ? existing?.base_url ?? null : input.baseUrl;
+    const keepKey = baseUrl === (existing?.base_url ?? null);
     await upsertProviderCredential(tx, {
       tenant_id: auth.tenantId,
       provider,
-      encrypted_key: encrypted ?? existing?.encrypted_key ?? null,
-      key_hint: input.apiKey ? keyHint(input.apiKey) : existing?.key_hint ?? null,
-      base_url: input.baseUrl === undefined ? existing?.base_url ?? null : input.baseUrl,
+      encrypted_key: encrypted ?? (keepKey ? existing?.encrypted_key ?? null : null),
+      key_hint: input.apiKey ? keyHint(input.apiKey) : keepKey ? existing?.key_hint ?? null : null,
+      base_url: baseUrl,
       enabled: bool(input.enabled),
       last_error: null,
       last_used_at: existing?.last_used_at ?? null,
@@ -48,6 +56,18 @@ export async function putProvider(
   });
   const providers = await gateway.providers(auth.tenantId);
   return presentProviderStatus(gateway.registry[provider], providers.get(provider)!);
+}
+
+/**
+ * Refuses a base URL whose host is (or resolves to) an address the egress
+ * policy denies. A name that does not resolve yet is accepted: the policy
+ * checks it again at every connect.
+ */
+async function checkBaseUrl(deps: Deps, baseUrl: string): Promise<void> {
+  const decision = await deps.egress.check(baseUrl);
+  if (decision.allowed || decision.reason === 'unresolvable') return;
+  const message = refusalMessage('The base URL', decision.reason);
+  throw new AppError('egress_denied', message, { details: [{ path: 'baseUrl', message, code: decision.reason }] });
 }
 
 export async function deleteProvider(deps: Deps, auth: AuthContext, provider: ProviderId): Promise<void> {

@@ -1,6 +1,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
+import { parseAllowList, type EgressAllowList } from '../egress/allow-list.js';
 
 /** `N/Ws` rate-limit spec, e.g. `10/60s`: at most N requests per window. */
 const RateSpec = z
@@ -107,6 +108,18 @@ const EnvSchema = z.object({
   CODITECT_WEB_DIR: z.string().optional(),
   CODITECT_DOCS: Bool.default(true),
   ...llmEnv,
+  /**
+   * Non-public destinations tenants may reach anyway (comma-separated CIDRs, addresses, host names, `*.suffix`),
+   * e.g. an Ollama on the LAN; everything else private, loopback, link-local or metadata is refused.
+   */
+  CODITECT_EGRESS_ALLOW: z.string().default('').transform((v, ctx) => {
+    try {
+      return parseAllowList(v);
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', message: (err as Error).message });
+      return z.NEVER;
+    }
+  }),
   /** Per-session IDE backends (packages/ide) run under bubblewrap; see workspaces/. */
   CODITECT_IDE_APP_DIR: z.string().min(1).optional(),
   /** Sockets and generated files of running IDEs; kept outside the data dir. Default: {tmp}/coditect-run-{uid}. */
@@ -169,6 +182,8 @@ export interface Config {
   docs: boolean;
   corsOrigins: string[];
   llm: LlmConfig;
+  /** Outbound connections made for tenants (provider base URLs, later the workspaces' egress proxy). */
+  egress: { allow: EgressAllowList };
   workspaces: {
     ideAppDir: string | undefined;
     runDir: string;
@@ -279,6 +294,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     webDir: e.CODITECT_WEB_DIR ? path.resolve(e.CODITECT_WEB_DIR) : undefined,
     docs: e.CODITECT_DOCS,
     corsOrigins: e.CODITECT_CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean),
+    egress: { allow: e.CODITECT_EGRESS_ALLOW },
     storage: {
       quotaBytes: e.CODITECT_STORAGE_QUOTA,
       maxFileBytes: e.CODITECT_MAX_FILE_SIZE,

@@ -41,15 +41,23 @@ const sleep = (ms: number, signal: AbortSignal) => new Promise<void>((resolve) =
   signal.addEventListener('abort', () => { clearTimeout(t); resolve(); }, { once: true });
 });
 
-/** Maps a failed upstream call to the API's error (the message names the provider, never a key). */
+/**
+ * Maps a failed upstream call to the API's error: a stable code and the
+ * UpstreamError's generic message (it names the provider, never a key or the
+ * upstream's own words; those are in its log-only detail).
+ */
 export function toAppError(err: UpstreamError): AppError {
+  if (err.kind === 'denied') return new AppError('egress_denied', err.message);
   if (err.kind === 'timeout') return new AppError('upstream_timeout', err.message);
+  if (err.kind === 'network') return new AppError('upstream_unreachable', err.message, { expected: true });
   if (err.status === 429) {
     const headers: Record<string, string> = err.options.retryAfterMs !== undefined
       ? { 'retry-after': String(Math.ceil(err.options.retryAfterMs / 1000)) } : {};
     return new AppError('rate_limited', err.message, { headers });
   }
   if (err.status === 404) return new AppError('model_not_found', err.message);
+  if (err.status === 401 || err.status === 403) return new AppError('upstream_auth_failed', err.message, { expected: true });
+  if (err.status !== undefined && err.status < 500) return new AppError('upstream_rejected', err.message, { expected: true });
   return new AppError('upstream_error', err.message, { expected: true });
 }
 
@@ -80,7 +88,7 @@ export class LlmGateway {
   }
 
   private resolve(tx: Tx, tenantId: string): Promise<Map<ProviderId, ResolvedProvider>> {
-    return resolveProviders(tx, tenantId, this.config, this.vault, this.registry, Boolean(this.local));
+    return resolveProviders(tx, tenantId, this.config, this.vault, this.registry, Boolean(this.local), this.deps.egress);
   }
 
   /** `provider/model` → parts; a bare catalog model name (`gpt-4o`) is accepted too. */
@@ -186,14 +194,14 @@ export class LlmGateway {
           }
           const wait = failure.options.retryAfterMs ?? this.config.retryBaseMs * 2 ** retry;
           if (failure.retryable && retry < this.config.maxRetries && wait <= this.config.retryMaxWaitMs) {
-            this.deps.log.warn({ provider: attempt.provider, model: attempt.model, status: failure.status, retry: retry + 1, waitMs: wait },
+            this.deps.log.warn({ provider: attempt.provider, model: attempt.model, status: failure.status, detail: failure.detail, retry: retry + 1, waitMs: wait },
               'llm upstream failed; retrying');
             await sleep(wait, signal);
             if (signal.aborted) throw new UpstreamError(attempt.provider, 'cancelled', 'Request cancelled');
             continue;
           }
           if (failure.retryable && index < attempts.length - 1) {
-            this.deps.log.warn({ provider: attempt.provider, model: attempt.model, status: failure.status, next: attempts[index + 1]!.ref },
+            this.deps.log.warn({ provider: attempt.provider, model: attempt.model, status: failure.status, detail: failure.detail, next: attempts[index + 1]!.ref },
               'llm upstream failed; falling back');
             fallbackFrom = attempt.ref;
             break;

@@ -1,5 +1,6 @@
 import { PROVIDER_IDS, type ProviderId } from '@coditect/contract';
 import type { LlmConfig } from '../config/config.js';
+import type { EgressPolicy } from '../egress/egress-policy.js';
 import { readBool, type Tx } from '../store/database.js';
 import {
   listProviderCredentials, type ProviderCredentialRow,
@@ -25,10 +26,12 @@ export const keyContext = (tenantId: string, provider: string) => `provider-key:
 
 /**
  * Resolves every provider of a tenant. A tenant row wins over the server
- * defaults; a server key is never sent to a base URL the tenant chose.
+ * defaults; a server key is never sent to a base URL the tenant chose, and a
+ * base URL the tenant chose is reached only through the egress policy.
  */
 export async function resolveProviders(
   tx: Tx, tenantId: string, config: LlmConfig, vault: KeyVault, registry: ProviderRegistry, hasLocalModel: boolean,
+  egress: EgressPolicy,
 ): Promise<Map<ProviderId, ResolvedProvider>> {
   const rows = new Map((await listProviderCredentials(tx, tenantId)).map((r) => [r.provider, r]));
   const out = new Map<ProviderId, ResolvedProvider>();
@@ -53,7 +56,8 @@ export async function resolveProviders(
         keySource = 'server';
         hint = keyHint(server.apiKey);
       }
-      settings = { apiKey, baseUrl };
+      // Operator-set and default URLs are trusted; a tenant's own is checked at every connect.
+      settings = { apiKey, baseUrl, ...(row.base_url ? { egress } : {}) };
     } else {
       settings = { apiKey: server.apiKey, baseUrl: server.baseUrl };
       if (server.apiKey) { keySource = 'server'; hint = keyHint(server.apiKey); }

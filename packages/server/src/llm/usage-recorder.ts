@@ -50,7 +50,8 @@ export class UsageRecorder {
   record(entry: UsageRecord): Promise<void> {
     this.deps.metrics.recordLlmUsage(entry.usage);
     if (entry.error) {
-      this.deps.log.warn({ provider: entry.usage.provider, model: entry.usage.model, error: entry.error.message }, 'llm call failed');
+      this.deps.log.warn({ provider: entry.usage.provider, model: entry.usage.model, error: entry.error.message,
+        status: entry.error.status, detail: entry.error.detail }, 'llm call failed');
     }
     let done!: () => void;
     const stored = new Promise<void>((resolve) => { done = resolve; });

@@ -1,7 +1,8 @@
 import { catalogModels } from './catalog.js';
 import { DeltaTemplate } from './delta-template.js';
 import { parseJson, send, sseBatches, type CallContext } from './transport.js';
-import { joinUrl, redact, UpstreamError, type GenerateRequest, type ProviderAdapter, type ProviderSettings, type StreamPart } from './types.js';
+import { upstreamFailure } from './failures.js';
+import { joinUrl, UpstreamError, type GenerateRequest, type ProviderAdapter, type ProviderSettings, type StreamPart } from './types.js';
 import { mergeTurns, systemText } from './turns.js';
 
 const DEFAULT_BASE_URL = 'https://api.anthropic.com/v1';
@@ -100,7 +101,7 @@ async function* streamMessages(ctx: CallContext, s: ProviderSettings, req: Gener
           break;
         case 'error': {
           const status = ERROR_STATUS[ev.error?.type ?? ''] ?? 500;
-          throw new UpstreamError(ctx.provider, 'http', `${LABEL} answered ${status}: ${redact(ev.error?.message ?? 'stream error', ctx.apiKey).slice(0, 300)}`, { status });
+          throw upstreamFailure(ctx, status, ev.error?.message ?? 'stream error');
         }
         default: // ping, content_block_start/stop, and event types added later
       }
@@ -118,5 +119,5 @@ export const anthropicAdapter: ProviderAdapter = {
   requiresKey: true,
   defaultBaseUrl: DEFAULT_BASE_URL,
   listModels: async () => catalogModels('anthropic'),
-  stream: (s, req, signal) => streamMessages({ provider: 'anthropic', label: LABEL, apiKey: s.apiKey }, s, req, signal),
+  stream: (s, req, signal) => streamMessages({ provider: 'anthropic', label: LABEL, apiKey: s.apiKey, egress: s.egress }, s, req, signal),
 };

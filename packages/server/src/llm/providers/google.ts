@@ -1,6 +1,7 @@
 import { catalogModels } from './catalog.js';
 import { parseJson, send, sseBatches, type CallContext } from './transport.js';
-import { joinUrl, redact, UpstreamError, type GenerateRequest, type ProviderAdapter, type ProviderSettings, type StreamPart } from './types.js';
+import { upstreamFailure } from './failures.js';
+import { joinUrl, UpstreamError, type GenerateRequest, type ProviderAdapter, type ProviderSettings, type StreamPart } from './types.js';
 import { mergeTurns, systemText } from './turns.js';
 
 const DEFAULT_BASE_URL = 'https://generativelanguage.googleapis.com/v1beta';
@@ -42,7 +43,7 @@ async function* streamGenerate(ctx: CallContext, s: ProviderSettings, req: Gener
       const chunk = parseJson<GeminiChunk>(ctx, e.data);
       if (chunk.error) {
         const status = chunk.error.code ?? 500;
-        throw new UpstreamError(ctx.provider, 'http', `${LABEL} answered ${status}: ${redact(chunk.error.message ?? 'stream error', ctx.apiKey).slice(0, 300)}`, { status });
+        throw upstreamFailure(ctx, status, chunk.error.message ?? 'stream error');
       }
       const candidateParts = chunk.candidates?.[0]?.content?.parts;
       if (candidateParts) {
@@ -68,5 +69,5 @@ export const googleAdapter: ProviderAdapter = {
   requiresKey: true,
   defaultBaseUrl: DEFAULT_BASE_URL,
   listModels: async () => catalogModels('google'),
-  stream: (s, req, signal) => streamGenerate({ provider: 'google', label: LABEL, apiKey: s.apiKey }, s, req, signal),
+  stream: (s, req, signal) => streamGenerate({ provider: 'google', label: LABEL, apiKey: s.apiKey, egress: s.egress }, s, req, signal),
 };

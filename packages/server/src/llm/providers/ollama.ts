@@ -1,7 +1,8 @@
 import type { LlmModel } from '@coditect/contract';
 import { lineBatches, parseJson, readJson, send, type CallContext } from './transport.js';
+import { upstreamFailure } from './failures.js';
 import {
-  joinUrl, redact, UpstreamError, type GenerateRequest, type ProviderAdapter, type ProviderSettings, type StreamPart,
+  joinUrl, UpstreamError, type GenerateRequest, type ProviderAdapter, type ProviderSettings, type StreamPart,
 } from './types.js';
 
 const DEFAULT_BASE_URL = 'http://127.0.0.1:11434';
@@ -20,7 +21,7 @@ function headers(s: ProviderSettings): Record<string, string> {
   return s.apiKey ? { authorization: `Bearer ${s.apiKey}` } : {};
 }
 
-const context = (s: ProviderSettings): CallContext => ({ provider: 'ollama', label: LABEL, apiKey: s.apiKey });
+const context = (s: ProviderSettings): CallContext => ({ provider: 'ollama', label: LABEL, apiKey: s.apiKey, egress: s.egress });
 
 /** Ollama's native API: `/api/chat` streams NDJSON, `/api/tags` lists the pulled models. */
 export const ollamaAdapter: ProviderAdapter = {
@@ -58,7 +59,7 @@ export const ollamaAdapter: ProviderAdapter = {
         const line = raw.trim();
         if (!line || done) continue;
         const chunk = parseJson<OllamaChunk>(ctx, line);
-        if (chunk.error) throw new UpstreamError('ollama', 'http', `Ollama: ${redact(chunk.error, s.apiKey).slice(0, 300)}`, { status: 500 });
+        if (chunk.error) throw upstreamFailure(ctx, 500, chunk.error);
         if (chunk.message?.content) parts.push({ type: 'delta', text: chunk.message.content });
         if (chunk.done) {
           done = true;

@@ -2,7 +2,8 @@ import type { LlmModel } from '@coditect/contract';
 import { catalogModels } from './catalog.js';
 import { DeltaTemplate } from './delta-template.js';
 import { parseJson, readJson, send, sseBatches, type CallContext } from './transport.js';
-import { joinUrl, redact, UpstreamError, type GenerateRequest, type ProviderAdapter, type ProviderSettings, type StreamPart } from './types.js';
+import { upstreamFailure } from './failures.js';
+import { joinUrl, UpstreamError, type GenerateRequest, type ProviderAdapter, type ProviderSettings, type StreamPart } from './types.js';
 
 /** The providers that speak OpenAI Chat Completions. */
 export type OpenAiStyleProviderId = 'openai' | 'xai' | 'lmstudio' | 'openai-compatible';
@@ -84,7 +85,7 @@ async function* streamChat(ctx: CallContext, base: string, s: ProviderSettings, 
       const chunk = parseJson<ChatChunk>(ctx, e.data);
       if (chunk.error) {
         const message = typeof chunk.error === 'string' ? chunk.error : chunk.error.message ?? 'stream error';
-        throw new UpstreamError(ctx.provider, 'http', `${ctx.label}: ${redact(message, ctx.apiKey).slice(0, 300)}`, { status: 500 });
+        throw upstreamFailure(ctx, 500, message);
       }
       const choice = chunk.choices?.[0];
       const text = choice?.delta?.content;
@@ -104,15 +105,7 @@ async function* streamChat(ctx: CallContext, base: string, s: ProviderSettings, 
 
 /** `GET {base}/models` of an OpenAI-style server (LM Studio, vLLM, OpenRouter …): what is really there. */
 async function listModels(ctx: CallContext, s: ProviderSettings, base: string, signal: AbortSignal): Promise<LlmModel[]> {
-  let res;
-  try {
-    res = await send(ctx, joinUrl(base, '/models'), { headers: headers(s) }, signal);
-  } catch (err) {
-    if (err instanceof UpstreamError && err.kind === 'http') {
-      throw new UpstreamError(ctx.provider, 'http', `${ctx.label} model list answered ${err.status}`, { status: err.status });
-    }
-    throw err;
-  }
+  const res = await send(ctx, joinUrl(base, '/models'), { headers: headers(s) }, signal);
   const body = await readJson<{ data?: { id: string }[] }>(ctx, res);
   const provider = ctx.provider;
   return (body.data ?? []).map((m) => ({
@@ -137,8 +130,8 @@ export function openAiStyleAdapter(provider: OpenAiStyleProviderId): ProviderAda
     defaultBaseUrl: DEFAULT_BASE_URLS[provider],
     async listModels(s, signal) {
       if (!listsUpstream) return catalogModels(provider);
-      return listModels({ provider, label, apiKey: s.apiKey }, s, baseOf(s), signal);
+      return listModels({ provider, label, apiKey: s.apiKey, egress: s.egress }, s, baseOf(s), signal);
     },
-    stream: (s, req, signal) => streamChat({ provider, label, apiKey: s.apiKey }, baseOf(s), s, req, signal),
+    stream: (s, req, signal) => streamChat({ provider, label, apiKey: s.apiKey, egress: s.egress }, baseOf(s), s, req, signal),
   };
 }

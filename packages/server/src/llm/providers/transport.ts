@@ -2,24 +2,34 @@ import http, { type IncomingMessage } from 'node:http';
 import https from 'node:https';
 import { StringDecoder } from 'node:string_decoder';
 import type { ProviderId } from '@coditect/contract';
-import { parseRetryAfter, redact, UpstreamError } from './types.js';
+import { pinnedLookup, refusalMessage, type EgressPolicy } from '../../egress/egress-policy.js';
+import { logExcerpt, upstreamFailure } from './failures.js';
+import { parseRetryAfter, UpstreamError } from './types.js';
 
 /**
  * The gateway's own HTTP client for provider calls: `node:http`/`node:https`
  * with keep-alive agents (no fetch/web-streams layer on the per-token path),
  * the caller's AbortSignal wired to the socket, and every failure mapped to an
- * UpstreamError that names the provider and never carries the key.
+ * UpstreamError that names the provider and never carries the key or the
+ * upstream's words (those go to the log detail). Redirects are not followed.
  */
 
 const agentOptions = { keepAlive: true, keepAliveMsecs: 15_000, maxSockets: Infinity, maxFreeSockets: 256, scheduling: 'lifo' as const };
-const httpAgent = new http.Agent(agentOptions);
-const httpsAgent = new https.Agent(agentOptions);
+/** Operator-set and default base URLs (trusted). */
+const trusted = { http: new http.Agent(agentOptions), https: new https.Agent(agentOptions) };
+/**
+ * Tenant-set base URLs: a pool of their own, so a kept-alive socket opened
+ * for a trusted URL is never handed to a tenant's request for the same name.
+ */
+const tenant = { http: new http.Agent(agentOptions), https: new https.Agent(agentOptions) };
 
-/** Who is being called (for error messages) and the secret to keep out of them. */
+/** Who is being called (for error messages), the secret to keep out of them, and the egress policy of a tenant-set URL. */
 export interface CallContext {
   provider: ProviderId;
   label: string;
   apiKey?: string | undefined;
+  /** Set for a base URL the tenant chose: the connection must pass it, pinned to the checked address. */
+  egress?: EgressPolicy | undefined;
 }
 
 export interface UpstreamRequest {
@@ -34,19 +44,41 @@ export const safeUrl = (url: string): string => url.replace(/([?&]key=)[^&]+/gi,
 
 const cancelled = (ctx: CallContext) => new UpstreamError(ctx.provider, 'cancelled', `${ctx.label} request cancelled`);
 
+/** Connection options for a target: the trusted pool, or the tenant pool pinned to the address the policy checked. */
+async function connectOptions(ctx: CallContext, target: URL): Promise<http.RequestOptions> {
+  const secure = target.protocol === 'https:';
+  if (!ctx.egress) return { agent: secure ? trusted.https : trusted.http };
+  const decision = await ctx.egress.check(target.href);
+  if (!decision.allowed) {
+    if (decision.reason === 'unresolvable') {
+      throw new UpstreamError(ctx.provider, 'network', `${ctx.label} could not be reached`, { detail: `${target.hostname} does not resolve` });
+    }
+    throw new UpstreamError(ctx.provider, 'denied', refusalMessage(`The ${ctx.label} base URL`, decision.reason),
+      { detail: `egress denied: ${decision.reason}` });
+  }
+  return { agent: secure ? tenant.https : tenant.http, lookup: pinnedLookup(decision) };
+}
+
 /**
  * Sends a request and resolves with the response once its status is 2xx.
- * Non-2xx answers are read (bounded) and thrown as `http` errors with the
- * upstream's own message and Retry-After; connection failures as `network`.
+ * A tenant-set base URL is checked by the egress policy first (refused:
+ * `denied`, nothing sent). Non-2xx answers (redirects included) are read
+ * (bounded) and thrown as `http` errors with a generic message and
+ * Retry-After; connection failures as `network`.
  */
-export function send(ctx: CallContext, url: string, init: UpstreamRequest, signal: AbortSignal): Promise<IncomingMessage> {
-  if (signal.aborted) return Promise.reject(cancelled(ctx));
+export async function send(ctx: CallContext, url: string, init: UpstreamRequest, signal: AbortSignal): Promise<IncomingMessage> {
+  if (signal.aborted) throw cancelled(ctx);
   let target: URL;
   try {
     target = new URL(url);
   } catch {
-    return Promise.reject(new UpstreamError(ctx.provider, 'protocol', `${ctx.label}: invalid base URL`));
+    throw new UpstreamError(ctx.provider, 'protocol', `${ctx.label}: invalid base URL`);
   }
+  if (target.protocol !== 'http:' && target.protocol !== 'https:') {
+    throw new UpstreamError(ctx.provider, 'protocol', `${ctx.label}: the base URL must be http(s)`);
+  }
+  const connect = await connectOptions(ctx, target);
+  if (signal.aborted) throw cancelled(ctx);
   const secure = target.protocol === 'https:';
   const headers: Record<string, string | number> = { accept: 'application/json, text/event-stream', ...init.headers };
   if (init.body !== undefined) {
@@ -57,7 +89,7 @@ export function send(ctx: CallContext, url: string, init: UpstreamRequest, signa
     const req = (secure ? https : http).request(target, {
       method: init.method ?? (init.body === undefined ? 'GET' : 'POST'),
       headers,
-      agent: secure ? httpsAgent : httpAgent,
+      ...connect,
     });
     let settled = false;
     const onAbort = () => {
@@ -72,9 +104,9 @@ export function send(ctx: CallContext, url: string, init: UpstreamRequest, signa
       detach();
       if (settled) return;
       settled = true;
-      reject(signal.aborted ? cancelled(ctx) : new UpstreamError(ctx.provider, 'network',
-        `${ctx.label} could not be reached: ${redact(err.message, ctx.apiKey).slice(0, 300)}`,
-        { cause: { code: (err as NodeJS.ErrnoException).code, url: safeUrl(url) } }));
+      const code = (err as NodeJS.ErrnoException).code;
+      reject(signal.aborted ? cancelled(ctx) : new UpstreamError(ctx.provider, 'network', `${ctx.label} could not be reached`,
+        { cause: { code, url: safeUrl(url) }, detail: `${code ?? 'error'}: ${logExcerpt(err.message, ctx.apiKey)}` }));
     });
     req.on('response', (res) => {
       if (settled) { res.destroy(); return; }
@@ -87,15 +119,13 @@ export function send(ctx: CallContext, url: string, init: UpstreamRequest, signa
       readText(res, 64 * 1024).then((text) => {
         if (settled) return;
         settled = true;
-        const detail = redact(upstreamMessage(text) ?? `HTTP ${status}`, ctx.apiKey).slice(0, 300);
-        reject(new UpstreamError(ctx.provider, 'http', `${ctx.label} answered ${status}: ${detail}`, {
-          status, retryAfterMs: parseRetryAfter(header(res, 'retry-after')), cause: { status, url: safeUrl(url) },
-        }));
+        reject(upstreamFailure(ctx, status, upstreamMessage(text),
+          { retryAfterMs: parseRetryAfter(header(res, 'retry-after')), cause: { status, url: safeUrl(url) } }));
       }, (err: Error) => {
         if (settled) return;
         settled = true;
-        reject(signal.aborted ? cancelled(ctx) : new UpstreamError(ctx.provider, 'network', `${ctx.label} answered ${status} and broke off`,
-          { status, cause: { message: redact(err.message, ctx.apiKey) } }));
+        reject(signal.aborted ? cancelled(ctx) : new UpstreamError(ctx.provider, 'network', `${ctx.label} broke off its answer`,
+          { status, detail: logExcerpt(err.message, ctx.apiKey) }));
       });
     });
     req.end(init.body);

@@ -1,9 +1,12 @@
 import type { ChatMessage, LlmModel, ProviderId } from '@coditect/contract';
+import type { EgressPolicy } from '../../egress/egress-policy.js';
 
 /** What the gateway hands an adapter for one call: never logged (it carries the key). */
 export interface ProviderSettings {
   apiKey?: string | undefined;
   baseUrl?: string | undefined;
+  /** Set when a tenant chose the base URL: every connection must pass this policy (operator URLs are trusted). */
+  egress?: EgressPolicy | undefined;
 }
 
 /** One generation request, provider-neutral. */
@@ -38,24 +41,29 @@ export interface ProviderAdapter {
   stream(settings: ProviderSettings, request: GenerateRequest, signal: AbortSignal): AsyncIterable<StreamPart[]>;
 }
 
-export type UpstreamErrorKind = 'http' | 'timeout' | 'network' | 'protocol' | 'cancelled';
+/** `denied`: the egress policy refused the address (nothing was sent). */
+export type UpstreamErrorKind = 'http' | 'timeout' | 'network' | 'protocol' | 'cancelled' | 'denied';
 
 /**
- * A failed upstream call, named after its provider. The message is safe to
- * show: adapters build it from status and the upstream's error text with the
- * key removed.
+ * A failed upstream call, named after its provider. The message is public and
+ * generic (our own words, never the upstream's body); `detail` keeps the
+ * upstream status and a short, key-redacted reason for the logs only.
  */
 export class UpstreamError extends Error {
   constructor(
     readonly provider: ProviderId,
     readonly kind: UpstreamErrorKind,
     message: string,
-    readonly options: { status?: number | undefined; retryAfterMs?: number | undefined; cause?: unknown } = {},
+    readonly options: { status?: number | undefined; retryAfterMs?: number | undefined; cause?: unknown; detail?: string | undefined } = {},
   ) {
     super(message, { cause: options.cause });
   }
   get status(): number | undefined {
     return this.options.status;
+  }
+  /** For logs only: what the upstream said (status, short reason, key redacted). */
+  get detail(): string | undefined {
+    return this.options.detail;
   }
   /** 408/409/429/5xx, timeouts and network failures are worth another try (or a fallback). */
   get retryable(): boolean {
