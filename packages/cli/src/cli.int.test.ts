@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FakeUpstream } from '../../server/src/llm/testing/fake-upstream.js';
+import { FAKE_UPSTREAM_EGRESS, FakeUpstream } from '../../server/src/llm/testing/fake-upstream.js';
 import { registerAccount, type Account } from '../../server/src/test-support/factories.js';
 import { startTestServer, tempDir, type TestServer } from '../../server/src/test-support/test-server.js';
 
@@ -31,7 +31,7 @@ function run(args: string[], input?: string): Promise<{ code: number; stdout: st
 beforeAll(async () => {
   execFileSync(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '-b', path.join(root, 'packages/cli')]);
   fake = await new FakeUpstream().start();
-  t = await startTestServer('sqlite');
+  t = await startTestServer('sqlite', { ...FAKE_UPSTREAM_EGRESS });
   a = await registerAccount(t.api);
   await t.api.put('/llm/providers/openai', { apiKey: 'sk-cli-test-key-9999', baseUrl: fake.baseUrl('openai') }, { token: a.accessToken });
   await t.api.put('/llm/providers/anthropic', { apiKey: 'sk-ant-cli-test-8888', baseUrl: fake.baseUrl('anthropic') }, { token: a.accessToken });

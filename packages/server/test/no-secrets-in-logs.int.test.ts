@@ -8,7 +8,7 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { FakeUpstream } from '../src/llm/testing/fake-upstream.js';
+import { FAKE_UPSTREAM_EGRESS, FakeUpstream } from '../src/llm/testing/fake-upstream.js';
 import { readSse } from '../src/llm/testing/sse-client.js';
 import { describeEachEngine } from '../src/test-support/engines.js';
 import { createSession, login, PASSWORD, registerAccount } from '../src/test-support/factories.js';
@@ -23,7 +23,7 @@ describeEachEngine('no secret reaches a log line', (engine) => {
 
   beforeAll(async () => {
     fake = await new FakeUpstream().start();
-    t = await startTestServer(engine, {}, { log: pino({ level: 'trace' }, sink) });
+    t = await startTestServer(engine, { ...FAKE_UPSTREAM_EGRESS }, { log: pino({ level: 'trace' }, sink) });
   });
   afterAll(async () => {
     await t.close();

@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { Browser, BrowserContext, Frame, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { API_PREFIX, createApiClient, endpoints, routeTable } from '@coditect/contract';
-import { FakeUpstream } from '../../server/src/llm/testing/fake-upstream';
+import { FAKE_UPSTREAM_EGRESS, FakeUpstream } from '../../server/src/llm/testing/fake-upstream';
 import { ensureIdeBuilt, sandboxPrereq } from '../../server/src/workspaces/test-support';
 import { chromiumAvailable, launchChromium, newDevice, screenshot } from './support/chromium';
 import { startTestServer, uniqueEmail, type TestServer } from './support/test-server';
@@ -41,7 +41,7 @@ beforeAll(async () => {
   fake.models = ['gpt-4o-mini'];
   const [web] = await Promise.all([ensureWebBuilt(), ensureIdeBuilt()]);
   // ollama / lmstudio default to local servers that do not run here: keep them out of the lists.
-  server = await startTestServer(web, { CODITECT_LLM_OLLAMA_BASE_URL: `${fake.origin}/nothing`, CODITECT_LLM_LMSTUDIO_BASE_URL: `${fake.origin}/nothing/v1` });
+  server = await startTestServer(web, { ...FAKE_UPSTREAM_EGRESS, CODITECT_LLM_OLLAMA_BASE_URL: `${fake.origin}/nothing`, CODITECT_LLM_LMSTUDIO_BASE_URL: `${fake.origin}/nothing/v1` });
   browser = await launchChromium();
 }, 20 * 60_000);
 

@@ -34,13 +34,19 @@ export async function putProvider(
       details: [{ path: input.apiKey ? 'apiKey' : 'baseUrl', message: 'Not allowed for provider local', code: 'not_allowed' }],
     });
   }
-  if (input.baseUrl) await checkBaseUrl(deps, input.baseUrl);
   const at = deps.now().toISOString();
+  // The operator's URL (or the provider's own) is trusted; any other URL a tenant sends must pass the egress policy.
+  const fallbackUrl = deps.config.llm.providers[provider]?.baseUrl ?? gateway.registry[provider].defaultBaseUrl;
+  if (input.baseUrl && input.baseUrl !== fallbackUrl) await checkBaseUrl(deps, input.baseUrl);
+  // Sending back the URL in effect (forms do) changes nothing: neither the stored URL nor the key.
+  const changesUrl = (existing: { base_url: string | null } | undefined) => input.baseUrl !== undefined
+    && input.baseUrl !== (existing?.base_url ?? null) && input.baseUrl !== (existing?.base_url ?? fallbackUrl);
   await deps.store.tenant(auth.tenantId, async (tx) => {
     const existing = await findProviderCredential(tx, auth.tenantId, provider);
     const encrypted = input.apiKey ? gateway.vault.encrypt(input.apiKey, keyContext(auth.tenantId, provider)) : undefined;
-    const baseUrl = input.baseUrl === undefined ? existing?.base_url ?? null : input.baseUrl;
-    const keepKey = baseUrl === (existing?.base_url ?? null);
+    const keepKey = !changesUrl(existing);
+    // The trusted URL is stored as "none": a stored URL is the tenant's own and meets the egress policy at every call.
+    const baseUrl = keepKey ? existing?.base_url ?? null : input.baseUrl === fallbackUrl ? null : input.baseUrl ?? null;
     await upsertProviderCredential(tx, {
       tenant_id: auth.tenantId,
       provider,

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeEachEngine } from '../test-support/engines.js';
 import { registerAccount, type Account } from '../test-support/factories.js';
 import { startTestServer, type TestServer } from '../test-support/test-server.js';
-import { FAKE_USAGE, FakeUpstream, type Flavour } from './testing/fake-upstream.js';
+import { FAKE_UPSTREAM_EGRESS, FAKE_USAGE, FakeUpstream, type Flavour } from './testing/fake-upstream.js';
 import { readSse } from './testing/sse-client.js';
 
 const KEYS = {
@@ -31,6 +31,7 @@ describeEachEngine('LLM gateway', (engine) => {
     fake = await new FakeUpstream().start();
     const sink = new Writable({ write(chunk, _enc, cb) { logLines.push(String(chunk)); cb(); } });
     t = await startTestServer(engine, {
+      ...FAKE_UPSTREAM_EGRESS,
       CODITECT_LLM_MAX_RETRIES: '1',
       CODITECT_LLM_RETRY_BASE_MS: '10',
       CODITECT_LLM_FIRST_TOKEN_TIMEOUT_MS: '1500',
@@ -131,8 +132,9 @@ describeEachEngine('LLM gateway', (engine) => {
     const res = await chat(a.accessToken, { model: 'openai/gpt-4o', persist: false, messages: [{ role: 'user', content: 'x' }] });
     expect(res.status).toBe(502);
     const body = await res.text();
-    expect(body).toContain('OpenAI answered 401');
+    expect(JSON.parse(body).error).toMatchObject({ code: 'upstream_auth_failed', message: 'OpenAI rejected the API key' });
     expect(body).not.toContain(KEYS.openai);
+    expect(body).not.toContain('Incorrect API key');
     const providers = await t.api.get('/llm/providers', { token: a.accessToken });
     expect(JSON.stringify(providers.body)).not.toContain(KEYS.openai);
 

@@ -57,7 +57,7 @@ export function toAppError(err: UpstreamError): AppError {
   }
   if (err.status === 404) return new AppError('model_not_found', err.message);
   if (err.status === 401 || err.status === 403) return new AppError('upstream_auth_failed', err.message, { expected: true });
-  if (err.status !== undefined && err.status < 500) return new AppError('upstream_rejected', err.message, { expected: true });
+  if (err.status !== undefined && err.status >= 400 && err.status < 500) return new AppError('upstream_rejected', err.message, { expected: true });
   return new AppError('upstream_error', err.message, { expected: true });
 }
 

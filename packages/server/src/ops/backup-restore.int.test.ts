@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import pino from 'pino';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { loadConfig, type Config } from '../config/config.js';
-import { FakeUpstream } from '../llm/testing/fake-upstream.js';
+import { FAKE_UPSTREAM_EGRESS, FakeUpstream } from '../llm/testing/fake-upstream.js';
 import { startServer, type RunningServer } from '../server.js';
 import { describeEachEngine } from '../test-support/engines.js';
 import { createSession, login, registerAccount, type Account } from '../test-support/factories.js';
@@ -26,7 +26,7 @@ const OPENAI_KEY = 'sk-backup-roundtrip-0123456789abcdef';
 const envFor = (dataDir: string, databaseUrl: string): Record<string, string> => ({
   NODE_ENV: 'test', HOST: '127.0.0.1', PORT: '0', CODITECT_LOG_LEVEL: 'silent', CODITECT_SNAPSHOT_INTERVAL_SECONDS: '0',
   CODITECT_RATE_LIMIT_LOGIN_IP: '10000/60s', CODITECT_RATE_LIMIT_REGISTER_IP: '10000/60s', CODITECT_RATE_LIMIT_LOGIN_ACCOUNT: '10000/60s',
-  CODITECT_DATA_DIR: dataDir, CODITECT_DATABASE_URL: databaseUrl,
+  CODITECT_DATA_DIR: dataDir, CODITECT_DATABASE_URL: databaseUrl, ...FAKE_UPSTREAM_EGRESS,
 });
 
 async function serverOn(config: Config): Promise<{ server: RunningServer; api: TestClient; origin: string }> {
@@ -40,7 +40,7 @@ describeEachEngine('instance backup and restore', (engine: Engine) => {
   const cleanup: string[] = [];
   beforeAll(async () => {
     fake = await new FakeUpstream().start();
-    a = await startTestServer(engine, { CODITECT_SNAPSHOT_INTERVAL_SECONDS: '0' });
+    a = await startTestServer(engine, { CODITECT_SNAPSHOT_INTERVAL_SECONDS: '0', ...FAKE_UPSTREAM_EGRESS });
   });
   afterAll(async () => {
     await a?.close();

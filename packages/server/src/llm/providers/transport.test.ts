@@ -69,7 +69,9 @@ describe('adapters over split reads', () => {
     status = 429;
     const err = await send(ctx, `${base}/x`, { body: '{}' }, new AbortController().signal).catch((e: unknown) => e);
     expect(err).toMatchObject({ kind: 'http', status: 429, options: { retryAfterMs: 2000 } });
-    expect((err as Error).message).toBe('OpenAI answered 429: bad key [redacted]');
+    // The public message is ours; what the upstream said is kept (redacted) for the logs only.
+    expect((err as Error).message).toBe('OpenAI is rate limiting requests');
+    expect((err as { detail: string }).detail).toBe('HTTP 429: bad key [redacted]');
   });
 
   it('Anthropic: an error event mid-stream becomes a named, redacted error', async () => {
@@ -79,7 +81,8 @@ describe('adapters over split reads', () => {
     const err = await collect(anthropicAdapter.stream({ apiKey: 'sk-ant-xyz-1234', baseUrl: base }, { model: 'claude-haiku-4-5', messages: [{ role: 'user', content: 'x' }] },
       new AbortController().signal)).catch((e: unknown) => e);
     expect(err).toMatchObject({ kind: 'http', status: 529, retryable: true });
-    expect((err as Error).message).toBe('Anthropic answered 529: Overloaded [redacted]');
+    expect((err as Error).message).toBe('Anthropic failed to answer');
+    expect((err as { detail: string }).detail).toBe('HTTP 529: Overloaded [redacted]');
   });
 
   it('an abort mid-stream ends the iteration as cancelled', async () => {

@@ -34,6 +34,13 @@ export interface RecordedRequest {
 
 export const FAKE_USAGE = { input: 11, output: 7 };
 
+/**
+ * Env for a test server whose tenants point base URLs at fake upstreams: they
+ * listen on loopback, which the egress policy refuses by default, so such a
+ * server allows exactly 127.0.0.1 (the default everywhere else stays deny).
+ */
+export const FAKE_UPSTREAM_EGRESS = { CODITECT_EGRESS_ALLOW: '127.0.0.1/32' } as const;
+
 export class FakeUpstream {
   readonly requests: RecordedRequest[] = [];
   private readonly queues = new Map<Flavour, Behaviour[]>();
@@ -44,11 +51,12 @@ export class FakeUpstream {
   /** Models listed by `/api/tags` and `/v1/models`. */
   models = ['llama3.2:1b', 'qwen2.5-coder:7b'];
 
-  async start(): Promise<this> {
+  /** Listens on a free port of `host` (any 127.x.y.z address is loopback on Linux). */
+  async start(host = '127.0.0.1'): Promise<this> {
     this.server = http.createServer((req, res) => void this.handle(req, res));
     this.server.keepAliveTimeout = 60_000;
-    await new Promise<void>((r) => this.server.listen(0, '127.0.0.1', r));
-    this.origin = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    await new Promise<void>((r) => this.server.listen(0, host, r));
+    this.origin = `http://${host}:${(this.server.address() as AddressInfo).port}`;
     return this;
   }
 
