@@ -21,6 +21,16 @@ describe('loadConfig', () => {
     expect(loadConfig({ CODITECT_TRUST_PROXY: '2' }).trustProxy).toBe(2);
   });
 
+  it('parses the egress allow-list (empty by default: deny) and names a bad entry', () => {
+    expect(loadConfig({}).egress.allow).toMatchObject({ networks: [], suffixes: [] });
+    expect(loadConfig({}).egress.allow.names.size).toBe(0);
+    const allow = loadConfig({ CODITECT_EGRESS_ALLOW: '10.20.0.0/16, 192.168.1.20 , ollama.lan, *.models.internal' }).egress.allow;
+    expect(allow.networks.map(([addr, bits]) => `${addr.toString()}/${bits}`)).toEqual(['10.20.0.0/16', '192.168.1.20/32']);
+    expect([...allow.names]).toEqual(['ollama.lan']);
+    expect(allow.suffixes).toEqual(['.models.internal']);
+    expect(() => loadConfig({ CODITECT_EGRESS_ALLOW: '10.0.0.0/8,http://evil/' })).toThrow(/CODITECT_EGRESS_ALLOW.*http:\/\/evil\//);
+  });
+
   it('lists every bad value at once, naming each variable', () => {
     try {
       loadConfig({ PORT: 'eighty', CODITECT_RATE_LIMIT_LOGIN_IP: 'lots', CODITECT_JWT_SECRET: 'short' });
