@@ -5,7 +5,7 @@ import { AppError, notFound } from '../http/app-error.js';
 import type { AuthContext } from '../http/authenticate.js';
 import type { LlmGateway } from '../llm/gateway.js';
 import { keyHint } from '../llm/key-vault.js';
-import { keyContext } from '../llm/provider-settings.js';
+import { keyContext, trustedBaseUrl } from '../llm/provider-settings.js';
 import { UpstreamError } from '../llm/providers/types.js';
 import { presentProviderStatus } from '../presenters/llm.js';
 import { bool } from '../store/database.js';
@@ -35,9 +35,11 @@ export async function putProvider(
     });
   }
   const at = deps.now().toISOString();
-  // The operator's URL (or the provider's own) is trusted; any other URL a tenant sends must pass the egress policy.
-  const fallbackUrl = deps.config.llm.providers[provider]?.baseUrl ?? gateway.registry[provider].defaultBaseUrl;
-  if (input.baseUrl && input.baseUrl !== fallbackUrl) await checkBaseUrl(deps, input.baseUrl);
+  // The operator's URL (or a cloud provider's own) is trusted; any other URL a tenant sends must pass the egress policy.
+  const adapter = gateway.registry[provider];
+  const trusted = trustedBaseUrl(deps.config.llm, adapter);
+  if (input.baseUrl && input.baseUrl !== trusted) await checkBaseUrl(deps, input.baseUrl);
+  const fallbackUrl = deps.config.llm.providers[provider]?.baseUrl ?? adapter.defaultBaseUrl;
   // Sending back the URL in effect (forms do) changes nothing: neither the stored URL nor the key.
   const changesUrl = (existing: { base_url: string | null } | undefined) => input.baseUrl !== undefined
     && input.baseUrl !== (existing?.base_url ?? null) && input.baseUrl !== (existing?.base_url ?? fallbackUrl);
@@ -45,7 +47,7 @@ export async function putProvider(
     const existing = await findProviderCredential(tx, auth.tenantId, provider);
     const encrypted = input.apiKey ? gateway.vault.encrypt(input.apiKey, keyContext(auth.tenantId, provider)) : undefined;
     const keepKey = !changesUrl(existing);
-    // The trusted URL is stored as "none": a stored URL is the tenant's own and meets the egress policy at every call.
+    // The URL in effect without one is stored as "none" (it follows the operator's setting).
     const baseUrl = keepKey ? existing?.base_url ?? null : input.baseUrl === fallbackUrl ? null : input.baseUrl ?? null;
     await upsertProviderCredential(tx, {
       tenant_id: auth.tenantId,
@@ -72,6 +74,11 @@ export async function putProvider(
 async function checkBaseUrl(deps: Deps, baseUrl: string): Promise<void> {
   const decision = await deps.egress.check(baseUrl);
   if (decision.allowed || decision.reason === 'unresolvable') return;
+  if (decision.reason === 'invalid') {
+    throw new AppError('validation_failed', 'baseUrl: not a valid http(s) URL', {
+      details: [{ path: 'baseUrl', message: 'Not a valid http(s) URL', code: 'invalid_format' }],
+    });
+  }
   const message = refusalMessage('The base URL', decision.reason);
   throw new AppError('egress_denied', message, { details: [{ path: 'baseUrl', message, code: decision.reason }] });
 }

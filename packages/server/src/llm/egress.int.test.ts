@@ -34,6 +34,8 @@ describeEachEngine('Gateway egress', (engine) => {
   const logs: string[] = [];
   /** How often each name was looked up; `rebind.test` answers a public address first, then loopback. */
   const lookups = new Map<string, number>();
+  /** Names a test adds to the fake DNS while it runs. */
+  const extra = new Map<string, string>();
 
   const resolver: Resolver = async (name) => {
     const n = (lookups.get(name) ?? 0) + 1;
@@ -42,7 +44,7 @@ describeEachEngine('Gateway egress', (engine) => {
       'public.test': PUBLIC, 'internal.test': '10.0.0.7', 'meta.test': '169.254.169.254', localhost: '127.0.0.1',
       'upstream.test': '127.0.0.2', 'rebind.test': n === 1 ? PUBLIC : '127.0.0.1',
     };
-    const address = table[name];
+    const address = table[name] ?? extra.get(name);
     if (!address) throw Object.assign(new Error(`ENOTFOUND ${name}`), { code: 'ENOTFOUND' });
     return [{ address, family: 4 }];
   };
@@ -111,6 +113,12 @@ describeEachEngine('Gateway egress', (engine) => {
       expect((await status('openai-compatible')).baseUrl).not.toBe(url);
     });
 
+    it('answers 400 for a URL that names no host', async () => {
+      const res = await put('openai-compatible', { baseUrl: 'http://[::1/v1' });
+      expect(res.status).toBe(400);
+      expect(res.body.error.code).toBe('validation_failed');
+    });
+
     it('accepts a public address, an allow-listed one, and the operator\'s own URL', async () => {
       expect((await put('lmstudio', { baseUrl: 'https://public.test/v1' })).status).toBe(200);
       expect((await put('lmstudio', { baseUrl: `${allowed.origin}/lmstudio/v1` })).status).toBe(200);
@@ -157,6 +165,27 @@ describeEachEngine('Gateway egress', (engine) => {
       const req = allowed.last('compat')!;
       expect(req.headers.host).toBe(`upstream.test:${new URL(allowed.origin).port}`);
       expect(req.headers.authorization).toBe(`Bearer ${KEY}`);
+    });
+
+    it('accepts a name that does not resolve yet, and checks it again at every call', async () => {
+      expect((await put('lmstudio', { baseUrl: 'http://not-yet.test/v1' })).status).toBe(200);
+      let res = await chat('lmstudio/m');
+      expect(res.status).toBe(502);
+      expect(((await res.json()) as any).error).toMatchObject({ code: 'upstream_unreachable', message: 'LM Studio could not be reached' });
+      // Later the name appears, pointing inside: refused.
+      extra.set('not-yet.test', '127.0.0.1');
+      res = await chat('lmstudio/m');
+      expect(res.status).toBe(422);
+      expect(((await res.json()) as any).error.code).toBe('egress_denied');
+    });
+
+    it('does not trust the built-in loopback default of LM Studio, which the operator did not choose', async () => {
+      expect((await put('lmstudio', { baseUrl: null, enabled: true })).status).toBe(200);
+      const res = await chat('lmstudio/m');
+      expect(res.status).toBe(422);
+      expect(((await res.json()) as any).error).toMatchObject({ code: 'egress_denied', message: expect.stringContaining('loopback') });
+      const explicit = await put('lmstudio', { baseUrl: 'http://127.0.0.1:1234/v1' });
+      expect(explicit.status).toBe(422);
     });
 
     it('trusts the operator\'s loopback URL (no allow-list entry needed)', async () => {

@@ -7,7 +7,7 @@ import {
 } from '../store/repositories/provider-credentials.js';
 import { keyHint, type KeyVault } from './key-vault.js';
 import type { ProviderRegistry } from './providers/registry.js';
-import type { ProviderSettings } from './providers/types.js';
+import type { ProviderAdapter, ProviderSettings } from './providers/types.js';
 
 /** A provider as resolved for one tenant: its own settings over the server's defaults. */
 export interface ResolvedProvider {
@@ -23,6 +23,16 @@ export interface ResolvedProvider {
 
 /** The AAD that binds an encrypted key to its tenant and provider. */
 export const keyContext = (tenantId: string, provider: string) => `provider-key:${tenantId}:${provider}`;
+
+/**
+ * The base URL a provider may use without the egress policy: the operator's
+ * (`CODITECT_LLM_*_BASE_URL`), or else a cloud provider's own API root. The
+ * built-in defaults of Ollama and LM Studio (loopback) are not trusted: the
+ * operator did not point tenants there.
+ */
+export function trustedBaseUrl(config: LlmConfig, adapter: ProviderAdapter): string | null {
+  return config.providers[adapter.id]?.baseUrl ?? (adapter.requiresKey ? adapter.defaultBaseUrl : null);
+}
 
 /**
  * Resolves every provider of a tenant. A tenant row wins over the server
@@ -56,8 +66,7 @@ export async function resolveProviders(
         keySource = 'server';
         hint = keyHint(server.apiKey);
       }
-      // Operator-set and default URLs are trusted; a tenant's own is checked at every connect.
-      settings = { apiKey, baseUrl, ...(row.base_url ? { egress } : {}) };
+      settings = { apiKey, baseUrl };
     } else {
       settings = { apiKey: server.apiKey, baseUrl: server.baseUrl };
       if (server.apiKey) { keySource = 'server'; hint = keyHint(server.apiKey); }
@@ -65,6 +74,9 @@ export async function resolveProviders(
       enabled = adapter.requiresKey ? Boolean(server.apiKey)
         : provider === 'local' ? hasLocalModel : Boolean(server.baseUrl);
     }
+    // Any URL but the trusted one (a tenant's own, or the loopback default of Ollama or LM Studio that the
+    // operator did not choose) meets the egress policy at every connect.
+    if ((settings.baseUrl ?? adapter.defaultBaseUrl) !== trustedBaseUrl(config, adapter)) settings.egress = egress;
     const reachable = provider === 'local' ? hasLocalModel
       : provider === 'openai-compatible' ? Boolean(settings.baseUrl) : true;
     const configured = enabled && reachable && (!adapter.requiresKey || Boolean(settings.apiKey));
