@@ -60,6 +60,8 @@ const DENIED: [string, string][] = [
   ['http://[::ffff:10.0.0.1]/', 'private'],
   ['http://[64:ff9b:1::a00:1]/', 'private'],
   ['http://[2002:c0a8:1::]/', 'private'],
+  ['http://[2001:0:a00:1::f7f7:f7f7]/', 'private'], // Teredo with server 10.0.0.1 (client 8.8.8.8)
+  ['http://[::ffff:0.0.0.0]/', 'unspecified'],
   ['http://mixed.example.com/', 'private'],
   ['http://ollama.lan/', 'private'],
   ['http://[fc00::1]/', 'unique-local'],
@@ -112,6 +114,7 @@ const ALLOWED: string[] = [
   'http://[2606:4700:4700::1111]/',
   'http://[::ffff:8.8.8.8]/',
   'http://[64:ff9b::808:808]/', // NAT64 of a public address
+  'http://[2002:808:808::1]/', // 6to4 of a public address
   'http://172.32.0.1/', // just outside 172.16/12
   'http://100.128.0.1/', // just outside 100.64/10
   'http://169.255.0.1/',
