@@ -26,6 +26,8 @@ export interface MonitoredWorkspace {
   pid: number;
   workspaceDir: string;
   homeDir?: string | undefined;
+  /** Other host dirs the sandbox can write (e.g. its run dir), counted with HOME. */
+  extraDirs?: readonly string[];
   cgroup?: WorkspaceCgroup | undefined;
   /** The RLIMIT_FSIZE it started with (restored after a block lifts), if any. */
   fileSizeLimitBytes?: number | undefined;
@@ -143,10 +145,11 @@ export class WorkspaceUsageMonitor {
   private async sample(t: Tracked): Promise<void> {
     const { ws } = t;
     const now = Date.now();
-    const [cgroup, [workspace = 0, home = 0]] = await Promise.all([
+    const [cgroup, [workspace = 0, ...rest]] = await Promise.all([
       ws.cgroup?.usage().catch(() => undefined),
-      measureDiskBytes(ws.homeDir ? [ws.workspaceDir, ws.homeDir] : [ws.workspaceDir]),
+      measureDiskBytes([ws.workspaceDir, ...(ws.homeDir ? [ws.homeDir] : []), ...(ws.extraDirs ?? [])]),
     ]);
+    const home = rest.reduce((a, b) => a + b, 0);
     if (this.tracked.get(ws.sessionId) !== t) return; // stopped meanwhile
     const { tenantBytes, quotaBytes } = await this.opts.account.record(ws.tenantId, ws.sessionId, { workspace, home });
     const prev = t.last;
