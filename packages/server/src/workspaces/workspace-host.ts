@@ -159,7 +159,7 @@ export class WorkspaceHost {
     });
     if (proc.running) {
       this.usage.track({ tenantId, sessionId: workspaceId, pid: proc.pid, workspaceDir: dir, homeDir,
-        extraDirs: [this.runner.runDir(workspaceId)], cgroup: this.runner.cgroup(workspaceId), fileSizeLimitBytes });
+        extraDirs: [this.runner.runDir(workspaceId)], cgroup: this.runner.cgroup(workspaceId) });
     }
     return proc;
   }

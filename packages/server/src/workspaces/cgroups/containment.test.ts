@@ -221,32 +221,17 @@ describe.skipIf(Boolean(skipReason))('containment (real bwrap, real cgroups)', (
     expectNothingOutsideLost();
   });
 
-  it('an endless writer gets EFBIG inside once its tenant is over quota, and takes at most quota + slack', async () => {
-    const quota = 32 * MiB;
-    const slack = 32 * MiB;
+  /** Runs `writer` in a sandbox watched by a disk monitor: one tenant with only this workspace. */
+  async function runWriter(name: string, writer: string, quota: number, slack: number) {
     let cgroup: WorkspaceCgroup | undefined;
     let stopped = false;
     const monitor = new WorkspaceUsageMonitor({
       slackBytes: slack, intervalMs: 200, logger: { info() {}, warn() {}, error() {} },
       stopWorkspace: async () => { stopped = true; await cgroup?.killAll(); },
-      // One tenant with only this workspace: what it occupies is the tenant's usage.
       account: { record: async (_t, _s, b) => ({ tenantBytes: b.workspace + b.home, quotaBytes: quota }) },
     });
-    const writer = [
-      // /tmp is a sized tmpfs: it fills up with ENOSPC at its size.
-      `head -c ${64 * MiB} /dev/zero > /tmp/fill || echo "TMP_FULL $(du -m /tmp/fill | cut -f1) MiB"`, 'rm -f /tmp/fill',
-      'i=0',
-      'while [ $i -lt 100000 ]; do',
-      '  head -c 1048576 /dev/zero > /workspace/f$i || { echo "WRITE_FAILED after $i MiB"; break; }',
-      '  i=$((i+1))',
-      'done',
-      'head -c 1048576 /dev/zero > /home/coditect/more || echo "HOME_WRITE_FAILED"',
-      'rm -f /workspace/f0 && echo "DELETE_OK"',
-      'sleep 1',
-    ].join('\n');
-    const name = 'writer';
     const run = await probeDuring(runConfined(name, writer, {
-      fileSizeLimitBytes: quota + slack,
+      fileSizeLimitBytes: quota + slack, // what the host sets: the quota left + slack
       onStart: (cg) => {
         cgroup = cg;
         monitor.track({ tenantId: 't', sessionId: name, pid: 1, workspaceDir: path.join(root, `${name}-ws`),
@@ -254,21 +239,63 @@ describe.skipIf(Boolean(skipReason))('containment (real bwrap, real cgroups)', (
       },
     }));
     monitor.close();
-    const [ws, home] = await measureDiskBytes([path.join(root, `${name}-ws`), path.join(root, `${name}-home`)]);
-    const taken = ws! + home!;
-    const peak = Math.max(taken + MiB, ...[...run.result.out.matchAll(/WRITE_FAILED after (\d+)/g)].map((m) => Number(m[1]) * MiB));
-    console.log(`[limits] writer: ${run.result.out.match(/TMP_FULL.*|WRITE_FAILED.*|HOME_WRITE_FAILED|DELETE_OK/g)?.join('; ')}; on disk after ${(taken / MiB).toFixed(1)} MiB, peak ≈ ${(peak / MiB).toFixed(0)} MiB (quota ${quota / MiB} + slack ${slack / MiB}); stopped outright: ${stopped}; probes ok ${run.ok}`);
+    const [ws, home, runDir] = await measureDiskBytes([`${name}-ws`, `${name}-home`, `${name}-run`].map((d) => path.join(root, d)));
+    return { ...run, stopped, taken: ws! + home! + runDir! };
+  }
+
+  const WRITE_LOOP = [
+    'i=0',
+    'while [ $i -lt 100000 ]; do',
+    '  head -c 1048576 /dev/zero > /workspace/f$i || { echo "WRITE_FAILED after $i MiB"; break; }',
+    '  i=$((i+1))',
+    'done',
+  ].join('\n');
+
+  it('an endless writer gets EFBIG inside once its tenant is over quota, can still delete, and /tmp fills at its size', async () => {
+    const quota = 32 * MiB;
+    const slack = 32 * MiB;
+    const writer = [
+      // /tmp is a sized tmpfs: it fills up with ENOSPC at its size.
+      `head -c ${64 * MiB} /dev/zero > /tmp/fill || echo "TMP_FULL $(du -m /tmp/fill | cut -f1) MiB"`, 'rm -f /tmp/fill',
+      WRITE_LOOP,
+      'head -c 1048576 /dev/zero > /home/coditect/more || echo "HOME_WRITE_FAILED"',
+      'rm -f /workspace/f0 && echo "DELETE_OK"',
+      'sleep 1',
+    ].join('\n');
+    const run = await runWriter('writer', writer, quota, slack);
+    console.log(`[limits] writer: ${run.result.out.match(/TMP_FULL.*|WRITE_FAILED.*|HOME_WRITE_FAILED|DELETE_OK/g)?.join('; ')}; on disk after ${(run.taken / MiB).toFixed(1)} MiB (quota ${quota / MiB} + slack ${slack / MiB}); stopped outright: ${run.stopped}; probes ok ${run.ok}`);
     expect(run.result.out).toMatch(/TMP_FULL (3[0-2]|2\d) MiB/);
     expect(run.result.out).toMatch(/No space left on device/);
-    if (!stopped) {
-      expect(run.result.out).toMatch(/File too large/);
-      expect(run.result.out).toMatch(/WRITE_FAILED after \d+ MiB/);
-      expect(run.result.out).toContain('HOME_WRITE_FAILED');
-      expect(run.result.out).toContain('DELETE_OK'); // the user can still free space
-    }
-    expect(peak).toBeLessThanOrEqual(quota + slack);
+    expect(run.stopped).toBe(false);
+    expect(run.result.out).toMatch(/File too large/);
+    expect(run.result.out).toMatch(/WRITE_FAILED after \d+ MiB/);
+    expect(run.result.out).toContain('HOME_WRITE_FAILED');
+    expect(run.result.out).toContain('DELETE_OK'); // the user can still free space
+    expect(run.taken).toBeLessThanOrEqual(quota + slack);
     expect(run.failed).toEqual([]);
     expect(run.ok).toBeGreaterThanOrEqual(1);
+    expectNothingOutsideLost();
+  });
+
+  it('a writer that lifts its own soft limit is stopped past quota + slack; no single file outgrows the hard limit', async () => {
+    const quota = 32 * MiB;
+    const slack = 32 * MiB;
+    const writer = [
+      // One file first: the hard RLIMIT_FSIZE (quota left + slack) caps it.
+      'cat /dev/zero > /workspace/one || echo "ONE_FILE_STOPPED $(du -m /workspace/one | cut -f1) MiB"',
+      'rm -f /workspace/one',
+      'while :; do',
+      '  ulimit -S -f "$(ulimit -H -f)"', // the attacker undoes the block each round
+      '  head -c 1048576 /dev/zero > /workspace/g$(date +%s%N) 2>/dev/null',
+      'done',
+    ].join('\n');
+    const run = await runWriter('lifter', writer, quota, slack);
+    console.log(`[limits] soft-limit lifter: ${run.result.out.match(/ONE_FILE_STOPPED.*/)?.[0]}; on disk after ${(run.taken / MiB).toFixed(1)} MiB (quota ${quota / MiB} + slack ${slack / MiB}); stopped outright: ${run.stopped}; probes ok ${run.ok}`);
+    expect(run.result.out).toMatch(/ONE_FILE_STOPPED 64 MiB/);
+    expect(run.stopped).toBe(true);
+    // Past quota + slack it is stopped at the next sample; what it wrote meanwhile is the overshoot.
+    expect(run.taken).toBeLessThanOrEqual(quota + 2 * slack);
+    expect(run.failed).toEqual([]);
     expectNothingOutsideLost();
   });
 

@@ -2,16 +2,15 @@
  * Samples every running workspace every few seconds: its cgroup counters (CPU, memory, pids) and
  * the disk its workspace folder and HOME occupy. The disk bytes are recorded as the tenant's usage,
  * and the tenant's quota is enforced from the outside:
- *   - over the quota: every process of the workspace gets RLIMIT_FSIZE 0, so writes fail with
- *     EFBIG inside (deleting files still works) — restored once the tenant is under quota again
- *     where the server may raise limits (root), else on the workspace's next start;
+ *   - over the quota: every process of the workspace gets a soft RLIMIT_FSIZE of 0, so writes
+ *     fail with EFBIG inside (deleting files still works) — lifted once the tenant is under quota;
  *   - over quota + slack: the workspace is stopped (its cgroup killed).
  * A writer can thus overshoot the quota by what it writes within one sample; the slack bounds how
  * far before it is stopped outright (see README, "Limits").
  */
 import type { CgroupUsage, WorkspaceCgroup } from '../cgroups/cgroup-types.js';
 import { measureDiskBytes } from './disk-usage.js';
-import { setFileSizeLimitAll } from './file-size-limit.js';
+import { blockWrites, unblockWrites } from './file-size-limit.js';
 
 /** Where measured disk bytes go; answers the tenant's total and quota after recording them. */
 export interface DiskAccount {
@@ -29,8 +28,6 @@ export interface MonitoredWorkspace {
   /** Other host dirs the sandbox can write (e.g. its run dir), counted with HOME. */
   extraDirs?: readonly string[];
   cgroup?: WorkspaceCgroup | undefined;
-  /** The RLIMIT_FSIZE it started with (restored after a block lifts), if any. */
-  fileSizeLimitBytes?: number | undefined;
 }
 
 /** `ok`; `writes_blocked` (over quota: writes fail inside); `stopped` (past quota + slack). */
@@ -65,8 +62,6 @@ interface Tracked {
   ws: MonitoredWorkspace;
   last?: WorkspaceUsageSample;
   blocked: boolean;
-  /** Pids already given RLIMIT_FSIZE 0. */
-  clamped: Set<number>;
 }
 
 /** The sampler and disk-quota watchdog of this node's running workspaces. */
@@ -84,7 +79,7 @@ export class WorkspaceUsageMonitor {
   track(ws: MonitoredWorkspace): void {
     if (this.tracked.get(ws.sessionId)?.ws.pid === ws.pid) return; // the same run, opened again
     this.stoppedForQuota.delete(ws.sessionId);
-    this.tracked.set(ws.sessionId, { ws, blocked: false, clamped: new Set() });
+    this.tracked.set(ws.sessionId, { ws, blocked: false });
     this.schedule(0);
   }
 
@@ -175,21 +170,15 @@ export class WorkspaceUsageMonitor {
     if (!t.ws.cgroup) return;
     if (!t.blocked) this.opts.logger.warn({ sessionId: t.ws.sessionId }, 'disk quota exceeded: writes inside the workspace now fail');
     t.blocked = true;
-    // New processes inherit the limit from a blocked parent; only ones not yet seen need it.
-    const fresh = (await t.ws.cgroup.pids()).filter((p) => !t.clamped.has(p));
-    await setFileSizeLimitAll(fresh, 0);
-    for (const p of fresh) t.clamped.add(p);
+    // Every tick: a process may have raised its soft limit again, and new ones may have started.
+    await blockWrites(await t.ws.cgroup.pids());
   }
 
-  /** Raises the limit again; false when the server may not (unprivileged: only a restart lifts it). */
+  /** Lets the workspace write again; false when some process could not be unblocked. */
   private async unblockWrites(t: Tracked): Promise<boolean> {
     if (!t.ws.cgroup) return true;
-    const pids = await t.ws.cgroup.pids();
-    const limit = t.ws.fileSizeLimitBytes ?? Number.MAX_SAFE_INTEGER;
-    const raised = await setFileSizeLimitAll(pids, limit);
-    if (raised < pids.length) return false;
+    if (!(await unblockWrites(await t.ws.cgroup.pids()))) return false;
     t.blocked = false;
-    t.clamped.clear();
     this.opts.logger.info({ sessionId: t.ws.sessionId }, 'disk usage back under quota: writes allowed again');
     return true;
   }
