@@ -60,6 +60,9 @@ describeEachEngine('workspace limits unavailable', (engine) => {
       usage: { cpuSeconds: null, memoryBytes: null, pids: null, diskBytes: 100_000, tenantDiskBytes: 100_000,
         diskQuotaBytes: 1024 ** 3, diskQuotaExceeded: false, diskState: 'ok' },
     });
+    // Deleting the session gives its bytes back to the tenant.
+    expect((await t.api.delete(`/sessions/${s.id}`, { token: a.accessToken })).status).toBe(204);
+    expect((await t.api.get('/storage/usage', { token: a.accessToken })).body.usedBytes).toBe(0);
   });
 });
 
