@@ -89,6 +89,7 @@ export class WorkspaceHost {
           await recordRunningUsage(tx, tenantId, sessionId, bytes);
           return { tenantBytes: await tenantUsage(tx, tenantId), quotaBytes };
         }),
+        total: async (tenantId) => ({ tenantBytes: await store.read(tenantId, (db) => tenantUsage(db, tenantId)), quotaBytes }),
       },
     });
   }

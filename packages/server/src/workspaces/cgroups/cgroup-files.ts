@@ -88,11 +88,16 @@ export function underMount(mountPoint: string, cgroupPath: string): string {
   return path.join(mountPoint, ...cgroupPath.split('/').filter(Boolean));
 }
 
-/** Removes the empty `ws-*` cgroups a crashed run left under `parent` (ones with processes stay). */
+/**
+ * Removes the empty `ws-*` cgroups a crashed run left under `parent`. Ones with processes stay, and
+ * so do young ones: another server on this machine may have just made one and not yet joined it.
+ */
 export async function sweepEmptyWorkspaceCgroups(parent: string, removeDir: (dir: string) => Promise<void> = removeCgroupDir): Promise<void> {
   const names = await fs.readdir(parent).catch(() => [] as string[]);
   for (const name of names.filter((n) => n.startsWith('ws-'))) {
     const dir = path.join(parent, name);
+    const age = Date.now() - ((await fs.stat(dir).catch(() => undefined))?.ctimeMs ?? Date.now());
+    if (age < 60_000) continue;
     if ((await readPids(path.join(dir, 'cgroup.procs'))).length === 0) await removeDir(dir).catch(() => {});
   }
 }

@@ -299,6 +299,20 @@ describe.skipIf(Boolean(skipReason))('containment (real bwrap, real cgroups)', (
     expectNothingOutsideLost();
   });
 
+  it('destroy kills a live fork bomb (no pid namespace to end it) and removes the cgroup', async () => {
+    const cg = await driver.create('ws-livebomb', LIMITS);
+    const argv = confineCommand('/bin/bash', ['-c', 'b() { b | b & }; b; sleep 60'], { procsFiles: cg.procsFiles });
+    const child = spawn(argv.command, argv.args, { stdio: 'ignore', detached: true });
+    child.unref();
+    await new Promise((r) => setTimeout(r, 1000));
+    const during = await cg.usage();
+    await cg.destroy();
+    console.log(`[limits] live fork bomb: ${during.pids} pids (limit ${LIMITS.pids}), ${during.forksRefused} forks refused before destroy`);
+    expect(during.pids).toBeGreaterThan(LIMITS.pids / 2);
+    expect(during.pids).toBeLessThanOrEqual(LIMITS.pids);
+    expect(cg.procsFiles.every((f) => !fs.existsSync(path.dirname(f)))).toBe(true);
+  });
+
   it('removes the workspace cgroup on destroy, killing what is left (a sleeper that escaped its process group)', async () => {
     const cg = await driver.create('ws-leftover', LIMITS);
     const argv = confineCommand('/bin/sh', ['-c', 'setsid sleep 300 & sleep 300'], { procsFiles: cg.procsFiles });

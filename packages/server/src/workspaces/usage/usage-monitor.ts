@@ -15,6 +15,8 @@ import { blockWrites, unblockWrites } from './file-size-limit.js';
 /** Where measured disk bytes go; answers the tenant's total and quota after recording them. */
 export interface DiskAccount {
   record(tenantId: string, sessionId: string, bytes: { workspace: number; home: number }): Promise<{ tenantBytes: number; quotaBytes: number }>;
+  /** The tenant's total and quota without recording anything (nothing changed since the last record). */
+  total?(tenantId: string): Promise<{ tenantBytes: number; quotaBytes: number }>;
 }
 
 /** One running workspace as the monitor sees it. */
@@ -146,8 +148,12 @@ export class WorkspaceUsageMonitor {
     ]);
     const home = rest.reduce((a, b) => a + b, 0);
     if (this.tracked.get(ws.sessionId) !== t) return; // stopped meanwhile
-    const { tenantBytes, quotaBytes } = await this.opts.account.record(ws.tenantId, ws.sessionId, { workspace, home });
     const prev = t.last;
+    // Unchanged bytes need no write; the tenant total may still move with its other sessions.
+    const unchanged = prev && prev.workspaceBytes === workspace && prev.homeBytes === home && this.opts.account.total;
+    const { tenantBytes, quotaBytes } = unchanged
+      ? await this.opts.account.total!(ws.tenantId)
+      : await this.opts.account.record(ws.tenantId, ws.sessionId, { workspace, home });
     const cpuPercent = prev?.cgroup && cgroup && now > prev.at
       ? Math.max(0, ((cgroup.cpuSeconds - prev.cgroup.cpuSeconds) / ((now - prev.at) / 1000)) * 100) : undefined;
     let diskState: DiskState = t.blocked ? 'writes_blocked' : 'ok';
