@@ -17,7 +17,7 @@ import { ensureIdeBuilt, sandboxPrereq } from './test-support.js';
 
 const MiB = 1024 ** 2;
 const sandbox = sandboxPrereq();
-const cgroups = await detectCgroups({ parentName: `coditect-probe-${process.pid}` });
+const cgroups = await detectCgroups(); // the parent the server itself uses
 const skipReason = !sandbox.ok ? sandbox.reason : !cgroups.ok ? `no writable cgroup: ${cgroups.reason}` : undefined;
 if (skipReason) {
   if (process.env.CI === 'true') throw new Error(`workspace limit tests need bwrap and cgroups in CI: ${skipReason}`);
