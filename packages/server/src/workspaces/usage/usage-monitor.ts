@@ -162,7 +162,9 @@ export class WorkspaceUsageMonitor {
       this.opts.logger.warn({ sessionId: ws.sessionId, tenantId: ws.tenantId, tenantBytes, quotaBytes }, 'disk quota + slack exceeded: stopping the workspace');
       this.stoppedForQuota.add(ws.sessionId);
       this.tracked.delete(ws.sessionId);
-      await this.opts.stopWorkspace(ws.sessionId);
+      // Not awaited: the round goes on for the other workspaces while this one stops.
+      void this.opts.stopWorkspace(ws.sessionId).catch((e: unknown) =>
+        this.opts.logger.error({ sessionId: ws.sessionId, err: (e as Error).message }, 'cannot stop the workspace over quota'));
     } else if (tenantBytes > quotaBytes) {
       diskState = 'writes_blocked';
       await this.blockWrites(t);
