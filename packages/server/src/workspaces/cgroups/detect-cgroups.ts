@@ -87,7 +87,7 @@ export async function detectCgroups(opts: DetectCgroupsOptions = {}): Promise<Cg
       try {
         return { ok: true, driver: await openCgroupV2({ root, parentName }) };
       } catch (e) {
-        reasons.push(`cgroup v2 at ${root}: ${errText(e)}`);
+        reasons.push(`cgroup v2 at ${root}: ${errText(e)} (delegate a subtree: systemd Delegate=yes, or CODITECT_CGROUP_ROOT=<a cgroup this user owns>)`);
       }
     }
     if (opts.root) return { ok: false, reason: reasons.join('; ') };
