@@ -95,7 +95,7 @@ export const endpoints = {
     params: IdParams, response: OpenWorkspaceResponse,
     summary: "Start the session's IDE (single-flight) and set its path-scoped workspace cookie" }),
   workspaceStatus: endpoint({ method: 'GET', path: '/sessions/:id/status', tag: 'sessions', auth: true, status: 200,
-    params: IdParams, response: WorkspaceStatusResponse, summary: "Whether the session's IDE is stopped, starting or running" }),
+    params: IdParams, response: WorkspaceStatusResponse, summary: "Whether the session's IDE is stopped, starting or running, and its CPU, memory, process and disk use" }),
   stopWorkspace: endpoint({ method: 'POST', path: '/sessions/:id/stop', tag: 'sessions', auth: true, status: 200,
     params: IdParams, response: WorkspaceStatusResponse, summary: "Stop the session's IDE" }),
   deleteSession: endpoint({ method: 'DELETE', path: '/sessions/:id', tag: 'sessions', auth: true, tokenScope: 'sessions', status: 204,

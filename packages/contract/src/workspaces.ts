@@ -11,5 +11,27 @@ export const OpenWorkspaceResponse = z.object({
 });
 export type OpenWorkspaceResponse = z.infer<typeof OpenWorkspaceResponse>;
 
-export const WorkspaceStatusResponse = z.object({ status: WorkspaceStatus });
+/** What a session's IDE uses now, and its limits. CPU, memory and process fields are null while it is stopped or unlimited. */
+export const WorkspaceUsage = z.object({
+  cpuSeconds: z.number().nullable().describe('CPU time the running IDE used since it started, in seconds'),
+  cpuPercent: z.number().nullable().describe('CPU use over the last few seconds, in percent of one core'),
+  cpuLimit: z.number().nullable().describe('Cores the workspace may use (1 = one full core)'),
+  memoryBytes: z.number().nullable().describe('Memory in use now (processes, page cache and /tmp)'),
+  memoryLimitBytes: z.number().nullable().describe('Memory limit; past it the kernel kills a process inside'),
+  pids: z.number().int().nullable().describe('Processes and threads now'),
+  pidsLimit: z.number().int().nullable().describe('Processes and threads allowed at once'),
+  oomKills: z.number().int().nullable().describe('Processes killed inside for running out of memory since the IDE started'),
+  diskBytes: z.number().describe('Disk this session occupies: its workspace folder and its HOME'),
+  tenantDiskBytes: z.number().describe('Disk all sessions of the tenant occupy (what the quota counts)'),
+  diskQuotaBytes: z.number().describe('The tenant\'s disk quota'),
+  diskQuotaExceeded: z.boolean().describe('Over quota: writes inside the workspace fail until files are deleted'),
+  diskState: z.enum(['ok', 'writes_blocked', 'stopped'])
+    .describe('`writes_blocked`: over quota, writes fail inside; `stopped`: stopped for going past quota + slack'),
+});
+export type WorkspaceUsage = z.infer<typeof WorkspaceUsage>;
+
+export const WorkspaceStatusResponse = z.object({
+  status: WorkspaceStatus,
+  usage: WorkspaceUsage.optional().describe('Resource use and limits (GET /sessions/{id}/status)'),
+});
 export type WorkspaceStatusResponse = z.infer<typeof WorkspaceStatusResponse>;

@@ -13,7 +13,7 @@ import {
   deleteWorkspaceSession, findWorkspaceSession, insertWorkspaceSession, listWorkspaceSessions,
   updateWorkspaceSession, type SessionCursor, type WorkspaceSessionChanges,
 } from '../store/repositories/workspace-sessions.js';
-import type { SnapshotRow } from '../store/repositories/workspace-storage.js';
+import { clearSessionUsage, type SnapshotRow } from '../store/repositories/workspace-storage.js';
 import { getSnapshot, materializeWorkspace, snapshotWorkspace } from '../storage/snapshots.js';
 import { ensureWorkspaceDir } from '../storage/workspace-dir.js';
 import { workspaceDir } from '../workspaces/workspace-paths.js';
@@ -130,6 +130,8 @@ export async function removeSession(deps: Deps, auth: AuthContext, id: string): 
   if (!deleted) throw notFound('Session');
   // The row is gone, so nothing can reach the files any more; stop the IDE and free the disk.
   await deps.workspaces.stop(id);
+  // Its bytes (workspace and HOME) no longer count against the tenant's quota.
+  await deps.store.tenant(auth.tenantId, (tx) => clearSessionUsage(tx, auth.tenantId, id));
   await Promise.all([
     workspaceDir(deps.config.dataDir, auth.tenantId, id),
     path.join(deps.config.dataDir, 'workspace-homes', auth.tenantId, id),

@@ -20,7 +20,7 @@ export async function assertOwnSession(deps: Deps, auth: AuthContext, id: string
 /** Maps the runner's failures to API errors with stable codes. */
 function toAppError(err: unknown): AppError {
   const code = (err as { code?: string }).code;
-  if (code === 'workspace_capacity' || code === 'workspace_sandbox_unavailable') {
+  if (code === 'workspace_capacity' || code === 'workspace_sandbox_unavailable' || code === 'workspace_limits_unavailable') {
     return new AppError(code, (err as Error).message, { expected: true });
   }
   if (err instanceof WorkspaceStartError) {
@@ -48,7 +48,7 @@ export async function openWorkspace(deps: Deps, auth: AuthContext, id: string, r
 
 export async function workspaceStatus(deps: Deps, auth: AuthContext, id: string): Promise<WorkspaceStatusResponse> {
   await assertOwnSession(deps, auth, id);
-  return { status: deps.workspaces.status(id) };
+  return { status: deps.workspaces.status(id), usage: await deps.workspaces.usageOf(auth.tenantId, id) };
 }
 
 export async function stopWorkspace(deps: Deps, auth: AuthContext, id: string): Promise<WorkspaceStatusResponse> {

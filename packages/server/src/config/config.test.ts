@@ -31,6 +31,19 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ CODITECT_EGRESS_ALLOW: '10.0.0.0/8,http://evil/' })).toThrow(/CODITECT_EGRESS_ALLOW.*http:\/\/evil\//);
   });
 
+  it('reads workspace limits with sizes like 2GiB, and defaults a user would expect', () => {
+    expect(loadConfig({}).workspaces.limits).toEqual({ cpus: 1, memoryBytes: 2 * 1024 ** 3, swapBytes: 0, pids: 512, tmpBytes: 512 * 1024 ** 2 });
+    const c = loadConfig({
+      CODITECT_WORKSPACE_CPUS: '0.5', CODITECT_WORKSPACE_MEMORY: '1.5GiB', CODITECT_WORKSPACE_SWAP: '256MiB',
+      CODITECT_WORKSPACE_PIDS: '100', CODITECT_WORKSPACE_TMP_SIZE: '64MiB', CODITECT_STORAGE_QUOTA_SLACK: '10MiB',
+      CODITECT_CGROUP_ROOT: '/sys/fs/cgroup/coditect.slice', CODITECT_DANGEROUS_UNLIMITED_WORKSPACES: '1',
+    });
+    expect(c.workspaces.limits).toEqual({ cpus: 0.5, memoryBytes: 1.5 * 1024 ** 3, swapBytes: 256 * 1024 ** 2, pids: 100, tmpBytes: 64 * 1024 ** 2 });
+    expect(c.workspaces).toMatchObject({ cgroupRoot: '/sys/fs/cgroup/coditect.slice', dangerouslyUnlimited: true });
+    expect(c.storage.quotaSlackBytes).toBe(10 * 1024 ** 2);
+    expect(() => loadConfig({ CODITECT_WORKSPACE_MEMORY: 'lots', CODITECT_WORKSPACE_PIDS: '3' })).toThrow(/CODITECT_WORKSPACE_MEMORY.*\n.*CODITECT_WORKSPACE_PIDS/s);
+  });
+
   it('lists every bad value at once, naming each variable', () => {
     try {
       loadConfig({ PORT: 'eighty', CODITECT_RATE_LIMIT_LOGIN_IP: 'lots', CODITECT_JWT_SECRET: 'short' });

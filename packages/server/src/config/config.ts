@@ -2,6 +2,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import { parseAllowList, type EgressAllowList } from '../egress/allow-list.js';
+import { DEFAULT_WORKSPACE_LIMITS, type WorkspaceLimits } from '../workspaces/workspace-limits.js';
 
 /** `N/Ws` rate-limit spec, e.g. `10/60s`: at most N requests per window. */
 const RateSpec = z
@@ -132,6 +133,20 @@ const EnvSchema = z.object({
   CODITECT_SECURE_COOKIES: Bool.default(false),
   /** DEVELOPMENT ONLY: run IDEs without a sandbox when bubblewrap is unavailable. */
   CODITECT_DANGEROUS_UNSANDBOXED_WORKSPACES: Bool.default(false),
+  /** Cores one running workspace may use (cgroup CPU quota), e.g. `1` or `0.5`. */
+  CODITECT_WORKSPACE_CPUS: z.coerce.number().min(0.01).max(1024).default(DEFAULT_WORKSPACE_LIMITS.cpus),
+  /** Memory of one running workspace (processes, page cache and /tmp); the OOM killer acts inside past it. */
+  CODITECT_WORKSPACE_MEMORY: ByteSize.default(DEFAULT_WORKSPACE_LIMITS.memoryBytes),
+  /** Swap one workspace may use on top of its memory (0: none). */
+  CODITECT_WORKSPACE_SWAP: ByteSize.default(DEFAULT_WORKSPACE_LIMITS.swapBytes),
+  /** Processes and threads of one workspace at once (a fork bomb stops here). */
+  CODITECT_WORKSPACE_PIDS: z.coerce.number().int().min(16).default(DEFAULT_WORKSPACE_LIMITS.pids),
+  /** Size of a workspace's private /tmp (a tmpfs, counted against its memory). */
+  CODITECT_WORKSPACE_TMP_SIZE: ByteSize.default(DEFAULT_WORKSPACE_LIMITS.tmpBytes),
+  /** cgroup v2: the delegated directory workspace cgroups are created under (default: the server's own cgroup). */
+  CODITECT_CGROUP_ROOT: z.string().min(1).optional(),
+  /** DEVELOPMENT ONLY: start workspaces without CPU, memory and process limits where no cgroup is writable. */
+  CODITECT_DANGEROUS_UNLIMITED_WORKSPACES: Bool.default(false),
   /** Origins (comma-separated) allowed to call the API from other sites; none by default (the web app is same-origin). */
   CODITECT_CORS_ORIGINS: z.string().default(''),
   /** This node's name among several (default: host name and port). */
@@ -142,6 +157,8 @@ const EnvSchema = z.object({
   CODITECT_PLACEMENT_TTL_SECONDS: z.coerce.number().int().min(2).default(30),
   /** Workspace bytes one tenant may store (all its sessions). */
   CODITECT_STORAGE_QUOTA: ByteSize.default(1024 ** 3),
+  /** How far past its quota a tenant's running workspace may get before it is stopped (writes fail from the quota on). */
+  CODITECT_STORAGE_QUOTA_SLACK: ByteSize.default(64 * 1024 ** 2),
   /** Largest single file the files API accepts. */
   CODITECT_MAX_FILE_SIZE: ByteSize.default(100 * 1024 ** 2),
   /** Blob store: `file:///path` (default `{dataDir}/blobs`) or `s3://bucket/prefix`. */
@@ -192,6 +209,11 @@ export interface Config {
     tokenTtlSeconds: number;
     secureCookies: boolean;
     dangerouslyUnsandboxed: boolean;
+    /** What one running workspace may use. */
+    limits: WorkspaceLimits;
+    /** cgroup v2 directory to create workspace cgroups under; unset: the server's own cgroup. */
+    cgroupRoot: string | undefined;
+    dangerouslyUnlimited: boolean;
     nodeId: string;
     /** Unset: derived from the address the server listens on. */
     nodeUrl: string | undefined;
@@ -203,6 +225,8 @@ export interface Config {
 /** Where blobs go, and the workspace limits. */
 export interface StorageConfig {
   quotaBytes: number;
+  /** Running workspaces are stopped past quotaBytes + quotaSlackBytes (writes fail from quotaBytes on). */
+  quotaSlackBytes: number;
   maxFileBytes: number;
   blobs:
     | { kind: 'local'; dir: string }
@@ -297,6 +321,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     egress: { allow: e.CODITECT_EGRESS_ALLOW },
     storage: {
       quotaBytes: e.CODITECT_STORAGE_QUOTA,
+      quotaSlackBytes: e.CODITECT_STORAGE_QUOTA_SLACK,
       maxFileBytes: e.CODITECT_MAX_FILE_SIZE,
       blobs: parseBlobs(e, dataDir),
       snapshotIntervalMs: e.CODITECT_SNAPSHOT_INTERVAL_SECONDS * 1000,
@@ -309,6 +334,15 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       tokenTtlSeconds: e.CODITECT_WORKSPACE_TOKEN_TTL_SECONDS,
       secureCookies: e.CODITECT_SECURE_COOKIES,
       dangerouslyUnsandboxed: e.CODITECT_DANGEROUS_UNSANDBOXED_WORKSPACES,
+      limits: Object.freeze({
+        cpus: e.CODITECT_WORKSPACE_CPUS,
+        memoryBytes: e.CODITECT_WORKSPACE_MEMORY,
+        swapBytes: e.CODITECT_WORKSPACE_SWAP,
+        pids: e.CODITECT_WORKSPACE_PIDS,
+        tmpBytes: e.CODITECT_WORKSPACE_TMP_SIZE,
+      }),
+      cgroupRoot: e.CODITECT_CGROUP_ROOT ? path.resolve(e.CODITECT_CGROUP_ROOT) : undefined,
+      dangerouslyUnlimited: e.CODITECT_DANGEROUS_UNLIMITED_WORKSPACES,
       nodeId: e.CODITECT_NODE_ID ?? `${os.hostname()}:${e.PORT}`,
       nodeUrl: e.CODITECT_NODE_URL,
       placementTtlMs: e.CODITECT_PLACEMENT_TTL_SECONDS * 1000,

@@ -68,6 +68,8 @@ export interface SandboxCommandOptions {
    * with its two dependencies (the contract and zod). Default: the repository's; false: none.
    */
   cliDir?: string | false;
+  /** Size of the private /tmp tmpfs in bytes (counted against the workspace's memory). Default: unsized. */
+  tmpBytes?: number;
 }
 
 export interface SandboxCommand {
@@ -314,7 +316,7 @@ export function buildSandboxCommand(opts: SandboxCommandOptions): SandboxCommand
   args.push(
     '--proc', '/proc',
     '--dev', '/dev',
-    '--tmpfs', '/tmp',
+    ...(opts.tmpBytes ? ['--size', String(opts.tmpBytes)] : []), '--tmpfs', '/tmp',
     '--tmpfs', '/run',
     '--tmpfs', '/opt',
     '--ro-bind', ideAppDir, SANDBOX.appDir,

@@ -7,6 +7,11 @@ import type { Logger } from 'pino';
 import { WorkspaceTokens } from '../auth/workspace-tokens.js';
 import type { Config } from '../config/config.js';
 import type { Store } from '../store/database.js';
+import { recordRunningUsage, sessionDiskUsage, tenantUsage } from '../store/repositories/workspace-storage.js';
+import type { CgroupAvailability } from './cgroups/cgroup-types.js';
+import { detectCgroups } from './cgroups/detect-cgroups.js';
+import { presentWorkspaceUsage, type WorkspaceUsageReport } from './usage/present-usage.js';
+import { WorkspaceUsageMonitor } from './usage/usage-monitor.js';
 import { WorkspacePlacements } from './placements.js';
 import { workspaceDir } from './workspace-paths.js';
 import { WorkspaceRunner, type WorkspaceStatus } from './workspace-runner.js';
@@ -41,6 +46,9 @@ export class WorkspaceHost {
   readonly cookieTokens: WorkspaceTokens;
   /** Which node runs which workspace (shared through the database). */
   readonly placements: WorkspacePlacements;
+  /** CPU, memory and disk samples of the running workspaces; enforces the disk quota. */
+  readonly usage: WorkspaceUsageMonitor;
+  private cgroups: Promise<CgroupAvailability> | undefined;
   private readonly tenantOf = new Map<string, string>();
   private nodeUrl = '';
   private readonly nonces = new Map<string, string>();
@@ -52,7 +60,7 @@ export class WorkspaceHost {
     private readonly config: Config,
     private readonly secret: Uint8Array,
     private readonly log: Logger,
-    store: Store,
+    private readonly store: Store,
   ) {
     this.placements = new WorkspacePlacements(store, config.workspaces.nodeId, () => this.nodeUrl, config.workspaces.placementTtlMs);
     this.audience = `${config.jwt.audience}:workspace-api`;
@@ -66,10 +74,34 @@ export class WorkspaceHost {
       idleTimeoutMs: ws.idleTimeoutMs,
       maxRunning: ws.maxRunning,
       dangerouslyAllowUnsandboxed: ws.dangerouslyUnsandboxed,
+      cgroups: { limits: ws.limits, cgroups: () => this.cgroupAvailability(), dangerouslyUnlimited: ws.dangerouslyUnlimited },
       beforeStart: (id, runDir) => this.listenApiSocket(id, runDir),
       afterExit: (id) => this.retire(id),
       onCrash: (id, exit, output) => log.error({ sessionId: id, exit, output: output.slice(-10) }, 'workspace crashed; it restarts on the next open'),
     });
+    const quotaBytes = config.storage.quotaBytes;
+    this.usage = new WorkspaceUsageMonitor({
+      slackBytes: config.storage.quotaSlackBytes,
+      logger: log,
+      stopWorkspace: (id) => this.runner.stop(id),
+      account: {
+        record: (tenantId, sessionId, bytes) => store.tenant(tenantId, async (tx) => {
+          await recordRunningUsage(tx, tenantId, sessionId, bytes);
+          return { tenantBytes: await tenantUsage(tx, tenantId), quotaBytes };
+        }),
+        total: async (tenantId) => ({ tenantBytes: await store.read(tenantId, (db) => tenantUsage(db, tenantId)), quotaBytes }),
+      },
+    });
+  }
+
+  /** Where workspace cgroups go, looked up once; logs loudly when workspaces will run unlimited. */
+  private cgroupAvailability(): Promise<CgroupAvailability> {
+    this.cgroups ??= detectCgroups({ root: this.config.workspaces.cgroupRoot }).then((a) => {
+      if (a.ok) this.log.info({ cgroups: a.driver.describe }, 'workspace limits through cgroups');
+      else this.log[this.config.workspaces.dangerouslyUnlimited ? 'warn' : 'error']({ reason: a.reason }, 'no writable cgroup: workspaces cannot be limited');
+      return a;
+    });
+    return this.cgroups;
   }
 
   /** Where other nodes reach this one; known once the server listens. Drops what a previous run of this node left. */
@@ -87,6 +119,21 @@ export class WorkspaceHost {
     return this.runner.status(workspaceId);
   }
 
+  /** CPU, memory and process use of the session's IDE (when it runs here) and the disk it and its tenant occupy. */
+  async usageOf(tenantId: string, workspaceId: string): Promise<WorkspaceUsageReport> {
+    const running = this.runner.get(workspaceId);
+    const sample = running ? this.usage.latest(workspaceId) : undefined;
+    const cgroup = running ? sample?.cgroup ?? await this.runner.cgroup(workspaceId)?.usage().catch(() => undefined) : undefined;
+    const disk = await this.store.read(tenantId, async (db) => ({
+      session: await sessionDiskUsage(db, tenantId, workspaceId), tenant: await tenantUsage(db, tenantId),
+    }));
+    return presentWorkspaceUsage({
+      cgroup, cpuPercent: sample?.cpuPercent, cpuLimit: cgroup ? this.config.workspaces.limits.cpus : undefined,
+      sessionBytes: disk.session, tenantBytes: disk.tenant, quotaBytes: this.config.storage.quotaBytes,
+      diskState: sample?.diskState ?? (this.usage.wasStoppedForQuota(workspaceId) ? 'stopped' : 'ok'),
+    });
+  }
+
   /** Starts (or joins the start of) the session's IDE; creates its directory on first open. */
   async open(caller: WorkspaceCaller): Promise<WorkspaceProcess> {
     const { tenantId, userId, workspaceId } = caller;
@@ -102,11 +149,20 @@ export class WorkspaceHost {
     const dir = workspaceDir(this.config.dataDir, tenantId, workspaceId);
     const homeDir = path.join(this.config.dataDir, 'workspace-homes', tenantId, workspaceId);
     fs.mkdirSync(homeDir, { recursive: true });
-    return this.runner.ensureRunning(workspaceId, {
+    // No single file may outgrow what the tenant has left (+ slack); the monitor watches the total.
+    const used = await this.store.read(tenantId, (db) => tenantUsage(db, tenantId));
+    const fileSizeLimitBytes = Math.max(0, this.config.storage.quotaBytes - used) + this.config.storage.quotaSlackBytes;
+    const proc = await this.runner.ensureRunning(workspaceId, {
       workspaceDir: dir,
       homeDir,
+      fileSizeLimitBytes,
       env: { CODITECT_API_URL: SANDBOX_API_URL, CODITECT_API_TOKEN: token, CODITECT_SESSION_ID: workspaceId },
     });
+    if (proc.running) {
+      this.usage.track({ tenantId, sessionId: workspaceId, pid: proc.pid, workspaceDir: dir, homeDir,
+        extraDirs: [this.runner.runDir(workspaceId)], cgroup: this.runner.cgroup(workspaceId) });
+    }
+    return proc;
   }
 
   async stop(workspaceId: string): Promise<void> {
@@ -132,6 +188,7 @@ export class WorkspaceHost {
 
   /** Stops every workspace and closes their sockets (server shutdown). */
   async close(): Promise<void> {
+    this.usage.close();
     this.placements.close();
     await this.runner.stopAll();
     for (const id of [...this.apiServers.keys()]) await this.retire(id);
@@ -167,6 +224,7 @@ export class WorkspaceHost {
 
   /** The instance is gone: its token stops working and its socket closes. */
   private async retire(workspaceId: string): Promise<void> {
+    this.usage.untrack(workspaceId);
     this.nonces.delete(workspaceId);
     await this.closeApiSocket(workspaceId);
     const tenantId = this.tenantOf.get(workspaceId);

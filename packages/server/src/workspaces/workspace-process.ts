@@ -14,6 +14,7 @@ import {
   type SandboxCommand,
   type SandboxCommandOptions,
 } from './sandbox-command.js';
+import { confineCommand, type SpawnConfinement } from './cgroups/confined-spawn.js';
 
 /** The subset of a pino-like logger this module uses. */
 export interface WorkspaceLogger {
@@ -45,6 +46,8 @@ export interface WorkspaceProcessOptions extends SandboxCommandOptions {
   onExit?: (exit: WorkspaceExit) => void;
   /** Lines of IDE output kept for error reports. Default 200. */
   outputLines?: number;
+  /** The cgroup to join and the file size limit, applied by a wrapper before the sandbox starts. */
+  confinement?: SpawnConfinement;
 }
 
 export interface WorkspaceProcess {
@@ -118,7 +121,8 @@ export async function startWorkspaceProcess(opts: WorkspaceProcessOptions): Prom
   }
 
   const t0 = performance.now();
-  const child: ChildProcess = spawn(cmd.command, cmd.args, {
+  const argv = opts.confinement ? confineCommand(cmd.command, cmd.args, opts.confinement) : cmd;
+  const child: ChildProcess = spawn(argv.command, argv.args, {
     env: cmd.env,
     ...(cmd.cwd ? { cwd: cmd.cwd } : {}),
     stdio: ['ignore', 'pipe', 'pipe'],

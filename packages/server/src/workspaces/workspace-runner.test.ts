@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { WorkspaceExit, WorkspaceProcess, WorkspaceProcessOptions } from './workspace-process.js';
+import { WorkspaceLimitsUnavailableError, type CgroupDriver } from './cgroups/cgroup-types.js';
 import * as runnerModule from './workspace-runner.js';
 import { WorkspaceCapacityError, WorkspaceRunner, WorkspaceRunnerClosedError, WorkspaceSandboxUnavailableError } from './workspace-runner.js';
 
@@ -173,6 +174,43 @@ describe('WorkspaceRunner', () => {
     });
     await ok.ensureRunning('s2', ws('s2'));
     expect(fake.started[1]!.sandbox).toBe('bwrap');
+  });
+
+  it('without a writable cgroup, refuses with workspace_limits_unavailable unless the development flag is set', async () => {
+    const none = async () => ({ ok: false as const, reason: 'cgroup v1: no cpu, memory, pids hierarchy mounted' });
+    const limits = { cpus: 1, memoryBytes: 1 << 30, swapBytes: 0, pids: 100, tmpBytes: 1 << 20 };
+    const warn = vi.fn();
+    const { runner: strict, fake } = make({ cgroups: { limits, cgroups: none } });
+    const err = await strict.ensureRunning('l1', ws('l1')).catch(e => e);
+    expect(err).toBeInstanceOf(WorkspaceLimitsUnavailableError);
+    expect(err.code).toBe('workspace_limits_unavailable');
+    expect(err.message).toContain('no cpu, memory, pids hierarchy');
+    expect(fake.started).toHaveLength(0);
+    const { runner: dev, fake: devFake } = make({ cgroups: { limits, cgroups: none, dangerouslyUnlimited: true },
+      logger: { info() {}, warn, error() {} } });
+    await dev.ensureRunning('l2', ws('l2'));
+    expect(devFake.started[0]!.confinement).toBeUndefined();
+    expect(warn.mock.calls[0]![1]).toMatch(/UNLIMITED workspace/);
+  });
+
+  it('creates one cgroup per run, spawns into it, and removes it when the workspace stops', async () => {
+    const events: string[] = [];
+    const driver: CgroupDriver = {
+      version: 'v2', describe: 'fake',
+      create: async (name, limits) => {
+        events.push(`create ${name.replace(/-[a-z0-9]+$/, '')} ${limits.pids}`);
+        return { name, procsFiles: [`/fake/${name}/cgroup.procs`], usage: async () => { throw new Error('unused'); },
+          pids: async () => [], killAll: async () => {}, destroy: async () => { events.push('destroy'); } };
+      },
+    };
+    const limits = { cpus: 1, memoryBytes: 1 << 30, swapBytes: 0, pids: 100, tmpBytes: 1 << 20 };
+    const { runner, fake } = make({ cgroups: { limits, cgroups: async () => ({ ok: true, driver }) } });
+    await runner.ensureRunning('c1', { ...ws('c1'), fileSizeLimitBytes: 4096 });
+    expect(fake.started[0]!.confinement).toEqual({ procsFiles: [expect.stringMatching(/^\/fake\/ws-c1-.*\/cgroup.procs$/)], fileSizeLimitBytes: 4096 });
+    expect(fake.started[0]!.tmpBytes).toBe(1 << 20);
+    expect(runner.cgroup('c1')).toBeDefined();
+    await runner.stop('c1');
+    expect(events).toEqual(['create ws-c1 100', 'destroy']);
   });
 
   it('checkSandboxSupport reports this machine', async () => {

@@ -5,6 +5,8 @@
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import type { WorkspaceCgroup } from './cgroups/cgroup-types.js';
+import { createWorkspaceCgroup, type WorkspaceCgroupOptions } from './cgroups/workspace-cgroups.js';
 import { findOnPath } from './sandbox-command.js';
 import {
   silentLogger,
@@ -85,6 +87,8 @@ export interface WorkspaceStartRequest {
   env?: Record<string, string>;
   /** Persistent HOME for the session (settings, shell history); a tmpfs when omitted. */
   homeDir?: string;
+  /** RLIMIT_FSIZE for every process inside: no single file grows past it (e.g. the quota left). */
+  fileSizeLimitBytes?: number;
 }
 
 export interface WorkspaceRunnerOptions {
@@ -115,6 +119,8 @@ export interface WorkspaceRunnerOptions {
   beforeStart?: (sessionId: string, runDir: string) => Promise<void> | void;
   /** Called after a process has exited (stop or crash); e.g. to close the api.sock listener. */
   afterExit?: (sessionId: string, runDir: string) => Promise<void> | void;
+  /** CPU, memory and process limits through one cgroup per workspace. Unset: none (runner tests only). */
+  cgroups?: WorkspaceCgroupOptions;
   /** Replaceable for tests. */
   sandboxSupport?: () => Promise<SandboxSupport>;
   /** Replaceable for tests. */
@@ -125,6 +131,9 @@ interface Entry {
   sessionId: string;
   promise: Promise<WorkspaceProcess>;
   process?: WorkspaceProcess;
+  cgroup?: WorkspaceCgroup | undefined;
+  /** Settles once the exited workspace's cgroup is gone and afterExit ran. */
+  released?: Promise<void>;
   connections: number;
   lastActivity: number;
 }
@@ -165,6 +174,11 @@ export class WorkspaceRunner {
   get(sessionId: string): WorkspaceProcess | undefined {
     const p = this.entries.get(sessionId)?.process;
     return p?.running ? p : undefined;
+  }
+
+  /** The cgroup of a starting or running workspace (undefined when it runs without limits). */
+  cgroup(sessionId: string): WorkspaceCgroup | undefined {
+    return this.entries.get(sessionId)?.cgroup;
   }
 
   sessionIds(): string[] {
@@ -210,7 +224,14 @@ export class WorkspaceRunner {
     const runDir = this.runDir(sessionId);
     fs.mkdirSync(req.workspaceDir, { recursive: true });
     fs.mkdirSync(runDir, { recursive: true, mode: 0o700 });
-    await this.opts.beforeStart?.(sessionId, runDir);
+    const limits = this.opts.cgroups;
+    entry.cgroup = limits ? await createWorkspaceCgroup(sessionId, limits, this.logger) : undefined;
+    try {
+      await this.opts.beforeStart?.(sessionId, runDir);
+    } catch (e) {
+      await this.releaseCgroup(entry);
+      throw e;
+    }
     const start = this.opts.start ?? startWorkspaceProcess;
     const startOpts: WorkspaceProcessOptions = {
       sessionId,
@@ -227,14 +248,30 @@ export class WorkspaceRunner {
     if (support.bwrapPath) startOpts.bwrapPath = support.bwrapPath;
     if (this.opts.readyTimeoutMs !== undefined) startOpts.readyTimeoutMs = this.opts.readyTimeoutMs;
     if (this.opts.stopGraceMs !== undefined) startOpts.stopGraceMs = this.opts.stopGraceMs;
+    if (limits) startOpts.tmpBytes = limits.limits.tmpBytes;
+    if (entry.cgroup || req.fileSizeLimitBytes !== undefined) {
+      startOpts.confinement = { procsFiles: entry.cgroup?.procsFiles ?? [], fileSizeLimitBytes: req.fileSizeLimitBytes };
+    }
     try {
       const proc = await start(startOpts);
       entry.process = proc;
       entry.lastActivity = Date.now();
       return proc;
     } catch (e) {
+      await this.releaseCgroup(entry);
       await this.runAfterExit(sessionId, runDir);
       throw e;
+    }
+  }
+
+  /** Kills what is left in the workspace's cgroup and removes it. */
+  private async releaseCgroup(entry: Entry): Promise<void> {
+    const cgroup = entry.cgroup;
+    if (!cgroup) return;
+    try {
+      await cgroup.destroy();
+    } catch (e) {
+      this.logger.error({ sessionId: entry.sessionId, err: (e as Error).message }, 'cannot remove the workspace cgroup');
     }
   }
 
@@ -242,7 +279,7 @@ export class WorkspaceRunner {
     const { sessionId } = entry;
     if (this.entries.get(sessionId) === entry && entry.process) this.entries.delete(sessionId);
     if (!entry.process) return; // failed during start: startEntry reports it
-    void this.runAfterExit(sessionId, this.runDir(sessionId));
+    entry.released = this.releaseCgroup(entry).then(() => this.runAfterExit(sessionId, this.runDir(sessionId)));
     if (!exit.expected) {
       try {
         this.opts.onCrash?.(sessionId, exit, entry.process.recentOutput());
@@ -293,6 +330,7 @@ export class WorkspaceRunner {
     }
     if (this.entries.get(sessionId) === e) this.entries.delete(sessionId);
     await proc.stop();
+    await e.released;
   }
 
   /** Stops every running workspace whose last connection closed more than idleTimeoutMs ago. */

@@ -5,6 +5,7 @@ import { EmptyState, ErrorState, LoadingState } from '../components/state-views'
 import { formatDateTime } from '../sessions/format-time';
 import { useSession } from '../sessions/use-sessions';
 import { WorkspaceFrame, WorkspaceStopped } from './workspace-frame';
+import { WorkspaceUsageLine } from './workspace-usage';
 import classes from './session-panel.module.css';
 
 interface Props {
@@ -37,6 +38,7 @@ export function SessionPanel({ sessionId, visible, live, stopped, onStart, onClo
     <div className={classes.panel}>
       <Group className={classes.bar} gap="sm" wrap="nowrap" justify="space-between">
         <Text size="sm" fw={600} truncate data-testid="session-title">{session.name}</Text>
+        <WorkspaceUsageLine sessionId={sessionId} visible={visible} />
         <Tooltip label={session.id}>
           <Text size="xs" c="dimmed" truncate>
             {session.lastOpenedAt ? `Last opened ${formatDateTime(session.lastOpenedAt)}` : 'First open'}

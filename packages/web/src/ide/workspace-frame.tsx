@@ -30,7 +30,7 @@ function openFailure(error: unknown): Extract<Phase, { kind: 'error' }> {
   const code = error instanceof ApiError ? error.code : undefined;
   const title =
     code === 'workspace_capacity' ? 'No room for another workspace right now'
-      : code === 'workspace_sandbox_unavailable' ? 'Workspaces are unavailable on this server'
+      : code === 'workspace_sandbox_unavailable' || code === 'workspace_limits_unavailable' ? 'Workspaces are unavailable on this server'
         : code === 'workspace_start_failed' ? 'The workspace failed to start'
           : 'Could not open the workspace';
   return { kind: 'error', title, message: errorMessage(error), ...(code ? { code } : {}) };

@@ -81,3 +81,23 @@ export async function setSessionUsage(tx: Tx, tenantId: string, sessionId: strin
   const before = await sessionUsage(tx, tenantId, sessionId);
   await addUsage(tx, tenantId, sessionId, bytes - before, Number.MAX_SAFE_INTEGER);
 }
+
+/** The usage row of a session's HOME (kept apart from its workspace row, which snapshots also set). */
+export const homeUsageKey = (sessionId: string) => `${sessionId}#home`;
+
+/** Records what a running workspace occupies on disk (workspace folder and HOME). */
+export async function recordRunningUsage(tx: Tx, tenantId: string, sessionId: string, bytes: { workspace: number; home: number }): Promise<void> {
+  await setSessionUsage(tx, tenantId, sessionId, bytes.workspace);
+  await setSessionUsage(tx, tenantId, homeUsageKey(sessionId), bytes.home);
+}
+
+/** Bytes of a session: its workspace row plus its HOME row. */
+export async function sessionDiskUsage(tx: Tx, tenantId: string, sessionId: string): Promise<number> {
+  return (await sessionUsage(tx, tenantId, sessionId)) + (await sessionUsage(tx, tenantId, homeUsageKey(sessionId)));
+}
+
+/** Gives back a deleted session's bytes (workspace and HOME) to its tenant. */
+export async function clearSessionUsage(tx: Tx, tenantId: string, sessionId: string): Promise<void> {
+  await setSessionUsage(tx, tenantId, sessionId, 0);
+  await setSessionUsage(tx, tenantId, homeUsageKey(sessionId), 0);
+}
