@@ -38,6 +38,19 @@ describe('buildSandboxCommand', () => {
     expect(opts).not.toContain('--share-net');
   });
 
+  it('installs the seccomp filter from an inherited fd (3), unless asked not to', () => {
+    expect(flagArgs(opts, '--seccomp', 1)).toEqual([['3']]);
+    expect(cmd.passFds).toHaveLength(1);
+    const prog = fs.readFileSync(`/proc/self/fd/${cmd.passFds[0]}`);
+    expect(prog.length % 8).toBe(0);
+    expect(prog.length).toBeGreaterThan(400);
+    const off = buildSandboxCommand({ sessionId: 's1', workspaceDir: ws, runDir: run, bwrapPath: '/usr/bin/bwrap', seccomp: false });
+    expect(off.args).not.toContain('--seccomp');
+    expect(off.passFds).toEqual([]);
+    // Nothing of the program stays on disk.
+    expect(fs.readdirSync(run).filter(n => n.includes('seccomp'))).toEqual([]);
+  });
+
   it('binds only the workspace and run dir read-write', () => {
     expect(flagArgs(opts, '--bind', 2)).toEqual([
       [run, SANDBOX.runDir],

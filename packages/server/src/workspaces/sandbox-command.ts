@@ -18,10 +18,11 @@
  * Environment: the process gets exactly the env built here (spawn it with `env` = `command.env`),
  * secrets are never put on the command line.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess, type IOType } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { openSeccompFilterFd } from './sandbox/seccomp/seccomp-filter.js';
 
 /** Fixed paths and ports inside the sandbox. */
 export const SANDBOX = {
@@ -63,6 +64,8 @@ export interface SandboxCommandOptions {
   entry?: string[];
   /** Whether bwrap supports --disable-userns (bwrap >= 0.8). Default: probe the version. */
   disableNestedUserns?: boolean;
+  /** Apply the seccomp deny list (bwrap --seccomp). Default true; false only for diagnosis. */
+  seccomp?: boolean;
   /**
    * The built `coditect` CLI (packages/cli with dist/) to put on the sandbox's PATH, bound read-only
    * with its two dependencies (the contract and zod). Default: the repository's; false: none.
@@ -81,6 +84,11 @@ export interface SandboxCommand {
   ideSocketPath: string;
   /** Host path where the server should listen for the IDE's API calls. */
   apiSocketPath: string;
+  /**
+   * Open host fds the child gets as fd 3, 4, … (the seccomp program for `--seccomp 3`). Spawn with
+   * spawnSandboxCommand (or put them after stdin/stdout/stderr yourself) and close them after spawn.
+   */
+  passFds: number[];
 }
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -337,6 +345,12 @@ export function buildSandboxCommand(opts: SandboxCommandOptions): SandboxCommand
     args.push('--ro-bind', binDir, SANDBOX_CLI.binDir, '--ro-bind', binDir, `${SANDBOX.runDir}/bin`);
   }
   args.push('--chdir', SANDBOX.workspaceDir);
+  const passFds: number[] = [];
+  if (opts.seccomp !== false) {
+    // The program goes through an inherited fd (3): bwrap reads it and installs it right before exec.
+    passFds.push(openSeccompFilterFd(runDir));
+    args.push('--seccomp', '3');
+  }
 
   const entry = opts.entry ?? [nodePath, `${SANDBOX.appDir}/sandbox/ide-relay.mjs`];
   args.push('--', ...entry);
@@ -377,6 +391,7 @@ export function buildSandboxCommand(opts: SandboxCommandOptions): SandboxCommand
     env,
     ideSocketPath: path.join(runDir, SANDBOX.ideSocketName),
     apiSocketPath: path.join(runDir, SANDBOX.apiSocketName),
+    passFds,
   };
 }
 
@@ -420,5 +435,26 @@ export function buildUnsandboxedCommand(opts: SandboxCommandOptions): SandboxCom
     },
     ideSocketPath,
     apiSocketPath,
+    passFds: [],
   };
+}
+
+/**
+ * Spawns a sandbox command with its passed fds as fd 3, 4, … and closes the parent's copies
+ * (also when spawning fails). `stdio` gives stdin, stdout and stderr.
+ */
+export function spawnSandboxCommand(
+  cmd: SandboxCommand,
+  options: { stdio?: [IOType, IOType, IOType]; detached?: boolean } = {},
+): ChildProcess {
+  try {
+    return spawn(cmd.command, cmd.args, {
+      env: cmd.env,
+      ...(cmd.cwd ? { cwd: cmd.cwd } : {}),
+      stdio: [...(options.stdio ?? ['ignore', 'pipe', 'pipe']), ...cmd.passFds],
+      detached: options.detached ?? false,
+    });
+  } finally {
+    for (const fd of cmd.passFds.splice(0)) fs.closeSync(fd);
+  }
 }

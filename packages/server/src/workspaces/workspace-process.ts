@@ -5,12 +5,13 @@
  * Stop: SIGTERM to the whole process group, SIGKILL after a grace period. The sandbox has its own
  * pid namespace, so when its init dies every process inside (terminals, tasks) dies with it.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import {
   buildSandboxCommand,
   buildUnsandboxedCommand,
+  spawnSandboxCommand,
   type SandboxCommand,
   type SandboxCommandOptions,
 } from './sandbox-command.js';
@@ -118,12 +119,8 @@ export async function startWorkspaceProcess(opts: WorkspaceProcessOptions): Prom
   }
 
   const t0 = performance.now();
-  const child: ChildProcess = spawn(cmd.command, cmd.args, {
-    env: cmd.env,
-    ...(cmd.cwd ? { cwd: cmd.cwd } : {}),
-    stdio: ['ignore', 'pipe', 'pipe'],
-    detached: true, // own process group: stop() signals the whole group
-  });
+  // Own process group (detached): stop() signals the whole group.
+  const child: ChildProcess = spawnSandboxCommand(cmd, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   const pid = child.pid;
   if (pid === undefined) {
     const err = await new Promise<Error>(r => child.once('error', r));
