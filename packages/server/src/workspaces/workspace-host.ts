@@ -66,6 +66,8 @@ export class WorkspaceHost {
       idleTimeoutMs: ws.idleTimeoutMs,
       maxRunning: ws.maxRunning,
       dangerouslyAllowUnsandboxed: ws.dangerouslyUnsandboxed,
+      runtime: ws.runtime,
+      ...(ws.runscPath ? { runscPath: ws.runscPath } : {}),
       beforeStart: (id, runDir) => this.listenApiSocket(id, runDir),
       afterExit: (id) => this.retire(id),
       onCrash: (id, exit, output) => log.error({ sessionId: id, exit, output: output.slice(-10) }, 'workspace crashed; it restarts on the next open'),

@@ -2,7 +2,7 @@
 # only). argv[1] is JSON {"calls": [{"name", "nr", "args"}], "clone": nr}. Prints one JSON line:
 # per call "ok:<ret>" or the errno name, plus what development work needs (ptrace of a child, a pty,
 # inotify, node, npm, git, python) and what kernel it sees.
-import ctypes, errno, json, os, pty, signal, subprocess, sys, tempfile
+import ctypes, errno, json, os, pty, select, signal, subprocess, sys, tempfile
 
 libc = ctypes.CDLL(None, use_errno=True)
 libc.syscall.restype = ctypes.c_long
@@ -63,7 +63,11 @@ def a_pty():
     if pid == 0:
         os.execvp("sh", ["sh", "-c", "tty; echo pty-ok"])
     data = b""
-    while True:
+    # Read until the shell's answer (not until EOF: gVisor does not report EIO on a closed slave).
+    while b"pty-ok" not in data:
+        ready, _, _ = select.select([fd], [], [], 10)
+        if not ready:
+            break
         try:
             chunk = os.read(fd, 1024)
         except OSError:
@@ -72,6 +76,7 @@ def a_pty():
             break
         data += chunk
     os.waitpid(pid, 0)
+    os.close(fd)
     text = data.decode(errors="replace")
     return "ok" if "pty-ok" in text and "/dev/pts/" in text else text
 

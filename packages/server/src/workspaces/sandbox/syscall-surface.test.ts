@@ -7,59 +7,16 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildSandboxCommand, spawnSandboxCommand, type SandboxCommand } from '../sandbox-command.js';
+import { buildSandboxCommand } from '../sandbox-command.js';
 import { sandboxPrereq } from '../test-support.js';
-import { DENIED_SYSCALLS, SPECIAL_SYSCALLS } from './seccomp/syscall-table.js';
+import { installProbe, runProbe, type ProbeResult } from './syscall-probe.js';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const arch = process.arch === 'arm64' ? 'aarch64' : 'x86_64';
 const prereq = sandboxPrereq();
 if (!prereq.ok) {
   const msg = `SYSCALL SURFACE TESTS SKIPPED: ${prereq.reason}`;
   if (process.env.CI === 'true') throw new Error(`${msg} (CI=true: failing instead of skipping)`);
   console.warn(`\n*** ${msg} ***\n`);
-}
-
-/** Arguments that reach the kernel's own checks when nothing filters (so the control run can tell). */
-const ARGS: Record<string, number[]> = {
-  keyctl: [0, -1, 1], // KEYCTL_GET_KEYRING_ID(KEY_SPEC_THREAD_KEYRING, create): succeeds unfiltered
-  unshare: [0], // unshare(nothing): succeeds unfiltered
-  setns: [-1, 0],
-};
-
-interface ProbeResult {
-  calls: Record<string, string>;
-  dev: Record<string, string>;
-  seccomp: string | null;
-}
-
-function probeSpec() {
-  const calls = DENIED_SYSCALLS.filter((c) => c[arch] !== undefined).map((c) => ({ name: c.name, nr: c[arch]!, args: ARGS[c.name] ?? [0, 0, 0, 0, 0, 0] }));
-  calls.push({ name: 'clone3', nr: SPECIAL_SYSCALLS.clone3[arch], args: [0, 0] });
-  calls.push({ name: 'ioctl(TIOCSTI)', nr: SPECIAL_SYSCALLS.ioctl[arch], args: [0, 0x5412, 0] });
-  if (arch === 'x86_64') calls.push({ name: 'x32 getpid', nr: 0x40000000 | 39, args: [] });
-  return { calls, clone: SPECIAL_SYSCALLS.clone[arch] };
-}
-
-function runProbe(cmd: SandboxCommand): Promise<ProbeResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawnSandboxCommand(cmd);
-    let out = '';
-    let err = '';
-    child.stdout!.on('data', (d) => (out += d));
-    child.stderr!.on('data', (d) => (err += d));
-    child.on('error', reject);
-    child.on('exit', (code) => {
-      const last = out.trim().split('\n').pop() ?? '';
-      try {
-        resolve(JSON.parse(last) as ProbeResult);
-      } catch {
-        reject(new Error(`probe exited ${code}: ${out.slice(-500)} ${err.slice(-1000)}`));
-      }
-    });
-  });
 }
 
 describe.skipIf(!prereq.ok)('syscall surface on bubblewrap + seccomp', () => {
@@ -71,8 +28,7 @@ describe.skipIf(!prereq.ok)('syscall surface on bubblewrap + seccomp', () => {
     root = fs.mkdtempSync(path.join(os.tmpdir(), 'coditect-sys-'));
     const ws = path.join(root, 'ws');
     fs.mkdirSync(ws);
-    fs.copyFileSync(path.join(here, 'syscall-probe.py'), path.join(ws, 'probe.py'));
-    const entry = ['/usr/bin/python3', '/workspace/probe.py', JSON.stringify(probeSpec())];
+    const entry = installProbe(ws);
     const build = (seccomp: boolean, run: string) =>
       buildSandboxCommand({ sessionId: 'sys', workspaceDir: ws, runDir: path.join(root, run), entry, seccomp, cliDir: false });
     [filtered, control] = await Promise.all([runProbe(build(true, 'run1')), runProbe(build(false, 'run2'))]);
