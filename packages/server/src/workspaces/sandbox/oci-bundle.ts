@@ -11,6 +11,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { WorkspaceLimits } from '../workspace-limits.js';
+import { ociSeccomp, type OciSeccomp } from './seccomp/oci-seccomp.js';
 import type { SpecMount, WorkspaceSpec } from './workspace-spec.js';
 
 /** An OCI runtime-spec mount. */
@@ -39,6 +40,7 @@ export interface OciConfig {
   linux: {
     namespaces: { type: string }[];
     cgroupsPath?: string;
+    seccomp?: OciSeccomp;
     resources?: {
       memory?: { limit: number; swap: number };
       cpu?: { quota: number; period: number };
@@ -84,6 +86,8 @@ function ociMounts(m: SpecMount): OciMount[] {
 export function renderOciConfig(spec: WorkspaceSpec, rootfs: string, cgroupsPath?: string): OciConfig {
   const linux: OciConfig['linux'] = {
     namespaces: [{ type: 'pid' }, { type: 'ipc' }, { type: 'uts' }, { type: 'mount' }, { type: 'network' }],
+    // The bubblewrap path's deny list, applied by gVisor's own kernel (runsc --oci-seccomp).
+    seccomp: ociSeccomp(process.arch === 'arm64' ? 'aarch64' : 'x86_64'),
   };
   if (spec.limits) {
     linux.resources = ociResources(spec.limits);

@@ -2,7 +2,7 @@
  * gVisor's runsc as a workspace runtime: the command that runs one bundle, and the lifecycle the
  * runner owns around it — one state dir per node, kill, `delete -force`, the clean-up of sandboxes
  * a crashed server left behind, and a start-up self-test.
- * Flags: `--network=none` (the sandbox has only its own loopback; traffic leaves only through the
+ * Flags: `--oci-seccomp` (the bundle's deny list applies inside), `--network=none` (the sandbox has only its own loopback; traffic leaves only through the
  * run dir's sockets) and `--host-uds` (`open`: the sandbox may connect to host sockets the server
  * listens on; `all` while the IDE relay still creates ide.sock inside).
  */
@@ -63,7 +63,7 @@ export function prepareRunsc(paths: RunscPaths, spec: WorkspaceSpec): { args: st
   return {
     id,
     bundleDir,
-    args: ['--root', paths.stateDir, '--network=none', `--host-uds=${createsSockets ? 'all' : 'open'}`, 'run', '--bundle', bundleDir, id],
+    args: ['--root', paths.stateDir, '--network=none', '--oci-seccomp', `--host-uds=${createsSockets ? 'all' : 'open'}`, 'run', '--bundle', bundleDir, id],
   };
 }
 
