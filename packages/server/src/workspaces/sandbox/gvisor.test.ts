@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildGvisorCommand } from '../sandbox-command.js';
 import { ensureIdeBuilt, httpGetSocket } from '../test-support.js';
 import { WorkspaceRunner, WorkspaceRuntimeUnavailableError } from '../workspace-runner.js';
+import { GVISOR_PIDS_OVERHEAD } from './oci-bundle.js';
 import { containerId, listSandboxes, runscPaths, runscSelfTest } from './runsc.js';
 import { findOnPath } from './sandbox-layout.js';
 import { installProbe, runProbe, type ProbeResult } from './syscall-probe.js';
@@ -100,6 +101,30 @@ describe.skipIf(!check.ok)('workspaces on gVisor', () => {
     const auto = new WorkspaceRunner({ runRoot: path.join(root, 'run-auto'), reapIntervalMs: 0, runtime: 'auto', runscPath: '/bin/false' });
     expect(await auto.runtime()).toMatchObject({ runtime: 'bwrap', ok: true });
     expect((await auto.runtime()).reason).toContain('runsc cannot start a sandbox');
+  }, 60_000);
+
+  it('limits: the host cgroup carries them, and memory beyond the limit ends the sandbox', async () => {
+    const ws = path.join(root, 'ws-limits');
+    fs.mkdirSync(ws);
+    const limits = { cpus: 0.5, memoryBytes: 256 * 1024 ** 2, swapBytes: 0, pids: 64, tmpBytes: 32 * 1024 ** 2 };
+    const alloc = 'b = bytearray(1 << 30); b[::4096] = b"x" * len(b[::4096]); print("ALLOCATED")';
+    const cmd = buildGvisorCommand({
+      sessionId: 'limits', workspaceDir: ws, runDir: path.join(root, 'run', 'limits'), cliDir: false, limits,
+      entry: ['/bin/sh', '-c', `sleep 2; /usr/bin/python3 -c '${alloc}'`], runsc: runscPaths(path.join(root, 'run'), runscPath!),
+    });
+    const child = spawn(cmd.command, cmd.args, { env: cmd.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+    const cg = (ctl: string, file: string) => `/sys/fs/cgroup/${ctl}/coditect/gvisor-limits/${file}`;
+    await expect.poll(() => fs.existsSync(cg('memory', 'memory.limit_in_bytes')), { timeout: 10_000 }).toBe(true);
+    expect(Number(fs.readFileSync(cg('memory', 'memory.limit_in_bytes'), 'utf8'))).toBe(limits.memoryBytes);
+    expect(Number(fs.readFileSync(cg('cpu', 'cpu.cfs_quota_us'), 'utf8'))).toBe(50_000);
+    expect(Number(fs.readFileSync(cg('pids', 'pids.max'), 'utf8'))).toBe(limits.pids + GVISOR_PIDS_OVERHEAD);
+    const code = await exited;
+    await cmd.afterExit?.();
+    expect(out).not.toContain('ALLOCATED');
+    expect(code).toBe(137);
   }, 60_000);
 
   it("a killed server's leftover sandbox is deleted when the next runner starts", async () => {

@@ -50,13 +50,21 @@ export interface OciConfig {
 }
 
 const CPU_PERIOD_US = 100_000;
+/**
+ * Host threads of gVisor itself (the sentry's and gofer's Go runtimes) counted in the sandbox's
+ * pids cgroup on top of the workspace's own processes and threads.
+ */
+export const GVISOR_PIDS_OVERHEAD = 256;
 
-/** OCI `linux.resources` for the limits (memory.swap is memory + swap, as the spec defines it). */
+/**
+ * OCI `linux.resources` for the limits (memory.swap is memory + swap, as the spec defines it). The
+ * host cgroup holds the whole sandbox, so the pids limit carries gVisor's own threads too.
+ */
 export function ociResources(limits: WorkspaceLimits): NonNullable<OciConfig['linux']['resources']> {
   return {
     memory: { limit: limits.memoryBytes, swap: limits.memoryBytes + limits.swapBytes },
     cpu: { quota: Math.max(1000, Math.round(limits.cpus * CPU_PERIOD_US)), period: CPU_PERIOD_US },
-    pids: { limit: limits.pids },
+    pids: { limit: limits.pids + GVISOR_PIDS_OVERHEAD },
   };
 }
 
