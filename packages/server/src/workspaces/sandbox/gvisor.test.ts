@@ -5,6 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -103,6 +104,70 @@ describe.skipIf(!check.ok)('workspaces on gVisor', () => {
     expect((await auto.runtime()).reason).toContain('runsc cannot start a sandbox');
   }, 60_000);
 
+  it('issue-12 containment holds: only its workspace, no host files, network or environment', async () => {
+    const dataDir = path.join(root, 'data');
+    const wsA = path.join(dataDir, 'ws-a');
+    const wsB = path.join(dataDir, 'ws-b');
+    fs.mkdirSync(wsA, { recursive: true });
+    fs.mkdirSync(wsB, { recursive: true });
+    fs.writeFileSync(path.join(wsA, 'hello.txt'), 'hello from A\n');
+    fs.writeFileSync(path.join(wsB, 'secret.txt'), 'SENTINEL-B\n');
+    fs.writeFileSync(path.join(dataDir, 'coditect.db'), 'SENTINEL-DB\n');
+    const hostServer = net.createServer((c) => c.end('HOST-SERVICE\n'));
+    await new Promise<void>((r) => hostServer.listen(0, '127.0.0.1', r));
+    const hostPort = (hostServer.address() as net.AddressInfo).port;
+    process.env.CODITECT_TEST_HOST_SECRET = 'host-secret-gv';
+    const attack = `
+      const fs = require('fs'), net = require('net');
+      const out = {};
+      const tryRead = p => { try { return 'READ:' + fs.readFileSync(p, 'utf8').slice(0, 40); } catch (e) { return e.code; } };
+      const tryWrite = p => { try { fs.writeFileSync(p, 'x'); return 'WROTE'; } catch (e) { return e.code; } };
+      out.own = tryRead('/workspace/hello.txt');
+      out.ownWrite = tryWrite('/workspace/new.txt');
+      out.otherWs = tryRead(${JSON.stringify(path.join(wsB, 'secret.txt'))});
+      out.db = tryRead(${JSON.stringify(path.join(dataDir, 'coditect.db'))});
+      out.work = fs.existsSync('/work') ? 'EXISTS' : 'ENOENT';
+      out.rootHome = fs.existsSync('/root') ? 'EXISTS' : 'ENOENT';
+      out.writeUsr = tryWrite('/usr/pwned');
+      out.writeEtc = tryWrite('/etc/pwned');
+      out.writeApp = tryWrite('/opt/coditect/ide/pwned');
+      out.writeRoot = tryWrite('/pwned');
+      out.env = JSON.stringify(process.env).includes('host-secret-gv') ? 'LEAK' : 'clean';
+      const conn = (o) => new Promise(r => { const s = net.connect(o); const t = setTimeout(() => { s.destroy(); r('TIMEOUT'); }, 3000);
+        s.on('connect', () => { clearTimeout(t); s.destroy(); r('CONNECTED'); }); s.on('error', e => { clearTimeout(t); r(e.code); }); });
+      (async () => {
+        out.hostTcp = await conn({ host: '127.0.0.1', port: ${hostPort} });
+        out.hostIp = await conn({ host: ${JSON.stringify(nonLoopbackIp() ?? '127.0.0.2')}, port: ${hostPort} });
+        console.log(JSON.stringify(out));
+      })();
+    `;
+    const cmd = buildGvisorCommand({
+      sessionId: 'attacker', workspaceDir: wsA, runDir: path.join(root, 'run', 'attacker'), cliDir: false,
+      entry: [process.execPath, '-e', attack], runsc: runscPaths(path.join(root, 'run'), runscPath!),
+    });
+    let stdout = '';
+    try {
+      stdout = await new Promise<string>((resolve, reject) => {
+        const child = spawn(cmd.command, cmd.args, { env: cmd.env, stdio: ['ignore', 'pipe', 'pipe'] });
+        let o = '';
+        let e = '';
+        child.stdout.on('data', (d) => (o += d));
+        child.stderr.on('data', (d) => (e += d));
+        child.on('exit', (code) => (code === 0 ? resolve(o) : reject(new Error(`attacker exited ${code}: ${e}`))));
+      });
+    } finally {
+      await cmd.afterExit?.();
+      hostServer.close();
+      delete process.env.CODITECT_TEST_HOST_SECRET;
+    }
+    const out = JSON.parse(stdout.trim().split('\n').pop()!) as Record<string, string>;
+    expect(out).toMatchObject({ own: 'READ:hello from A\n', ownWrite: 'WROTE', otherWs: 'ENOENT', db: 'ENOENT', work: 'ENOENT', rootHome: 'ENOENT', env: 'clean' });
+    expect(fs.readFileSync(path.join(wsA, 'new.txt'), 'utf8')).toBe('x');
+    for (const k of ['writeUsr', 'writeEtc', 'writeApp', 'writeRoot']) expect(out[k], k).toMatch(/EROFS|EACCES/);
+    expect(out.hostTcp).toBe('ECONNREFUSED');
+    expect(out.hostIp).not.toBe('CONNECTED');
+  }, 60_000);
+
   it('limits: the host cgroup carries them, and memory beyond the limit ends the sandbox', async () => {
     const ws = path.join(root, 'ws-limits');
     fs.mkdirSync(ws);
@@ -146,3 +211,10 @@ describe.skipIf(!check.ok)('workspaces on gVisor', () => {
     await runner.stopAll();
   }, 90_000);
 });
+
+function nonLoopbackIp(): string | undefined {
+  for (const list of Object.values(os.networkInterfaces())) {
+    for (const i of list ?? []) if (i.family === 'IPv4' && !i.internal) return i.address;
+  }
+  return undefined;
+}
