@@ -14,6 +14,7 @@ import {
   type WorkspaceRuntimeSetting,
 } from './sandbox/runtime-choice.js';
 import { findOnPath } from './sandbox/sandbox-layout.js';
+import type { WorkspaceLimits } from './workspace-limits.js';
 import type { RuntimeCheck } from './sandbox/runsc.js';
 import {
   silentLogger,
@@ -102,6 +103,8 @@ export interface WorkspaceRunnerOptions {
   beforeStart?: (sessionId: string, runDir: string) => Promise<void> | void;
   /** Called after a process has exited (stop or crash); e.g. to close the api.sock listener. */
   afterExit?: (sessionId: string, runDir: string) => Promise<void> | void;
+  /** What each workspace may use (gVisor: linux.resources + cgroupsPath; both: the /tmp size). */
+  limits?: WorkspaceLimits;
   /** CODITECT_WORKSPACE_RUNTIME: 'bwrap' (default), 'gvisor' or 'auto'. */
   runtime?: WorkspaceRuntimeSetting;
   /** runsc executable (gvisor, auto); default: found on PATH. */
@@ -254,6 +257,7 @@ export class WorkspaceRunner {
     if (this.opts.ideAppDir) startOpts.ideAppDir = this.opts.ideAppDir;
     if (choice.bwrapPath) startOpts.bwrapPath = choice.bwrapPath;
     if (choice.runsc) startOpts.runsc = choice.runsc;
+    if (this.opts.limits) startOpts.limits = this.opts.limits;
     if (this.opts.readyTimeoutMs !== undefined) startOpts.readyTimeoutMs = this.opts.readyTimeoutMs;
     if (this.opts.stopGraceMs !== undefined) startOpts.stopGraceMs = this.opts.stopGraceMs;
     try {
