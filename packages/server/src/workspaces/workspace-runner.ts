@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { cleanLeftoverSandboxes, runscPaths } from './sandbox/runsc.js';
+import { cleanLeftoverSandboxes, containerId, deleteSandbox, runscPaths } from './sandbox/runsc.js';
 import {
   checkSandboxSupport,
   chooseRuntime,
@@ -241,6 +241,8 @@ export class WorkspaceRunner {
     const runDir = this.runDir(sessionId);
     fs.mkdirSync(req.workspaceDir, { recursive: true });
     fs.mkdirSync(runDir, { recursive: true, mode: 0o700 });
+    // A sandbox of the same name that outlived its process (a failed clean-up) would block runsc run.
+    if (sandbox === 'gvisor' && choice.runsc) await deleteSandbox(choice.runsc, containerId(sessionId)).catch(() => {});
     await this.opts.beforeStart?.(sessionId, runDir);
     const start = this.opts.start ?? startWorkspaceProcess;
     const startOpts: WorkspaceProcessOptions = {
