@@ -97,10 +97,8 @@ export function renderOciConfig(spec: WorkspaceSpec, rootfs: string, cgroupsPath
     // The bubblewrap path's deny list, applied by gVisor's own kernel (runsc --oci-seccomp).
     seccomp: ociSeccomp(process.arch === 'arm64' ? 'aarch64' : 'x86_64'),
   };
-  if (spec.limits) {
-    linux.resources = ociResources(spec.limits);
-    if (cgroupsPath) linux.cgroupsPath = cgroupsPath;
-  }
+  if (cgroupsPath) linux.cgroupsPath = cgroupsPath;
+  if (spec.limits) linux.resources = ociResources(spec.limits);
   return {
     ociVersion: '1.0.2',
     process: {

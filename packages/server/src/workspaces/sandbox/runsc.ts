@@ -58,7 +58,8 @@ function runsc(paths: RunscPaths, args: string[], timeoutMs = 20_000): Promise<{
 export function prepareRunsc(paths: RunscPaths, spec: WorkspaceSpec): { args: string[]; bundleDir: string; id: string } {
   const id = containerId(spec.sessionId);
   fs.mkdirSync(paths.stateDir, { recursive: true, mode: 0o700 });
-  const bundleDir = writeOciBundle(spec, path.join(paths.bundlesDir, id), spec.limits ? runscCgroupsPath(spec.sessionId) : undefined);
+  // Always a cgroup under /coditect (runsc would otherwise make one at the top named after the id).
+  const bundleDir = writeOciBundle(spec, path.join(paths.bundlesDir, id), runscCgroupsPath(spec.sessionId));
   const createsSockets = Object.values(spec.sockets).some((s) => s.direction === 'listen');
   return {
     id,
@@ -105,7 +106,8 @@ export async function runscSelfTest(runscPath: string): Promise<RuntimeCheck> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'coditect-runsc-test-'));
   const paths = runscPaths(dir, runscPath);
   const spec: WorkspaceSpec = {
-    sessionId: 'selftest',
+    // Unique: the cgroup path is per session id and self-tests may run side by side.
+    sessionId: `selftest-${process.pid}-${Math.random().toString(36).slice(2, 8)}`,
     hostname: 'coditect',
     uid: 0,
     gid: 0,
