@@ -4,11 +4,13 @@
  * development work that must keep working. Real runtimes; skipped loudly (failing under CI=true)
  * when one is missing.
  */
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildSandboxCommand } from '../sandbox-command.js';
+import { buildSandboxCommand, spawnSandboxCommand } from '../sandbox-command.js';
+import { findOnPath } from './sandbox-layout.js';
 import { sandboxPrereq } from '../test-support.js';
 import { installProbe, runProbe, type ProbeResult } from './syscall-probe.js';
 
@@ -55,6 +57,21 @@ describe.skipIf(!prereq.ok)('syscall surface on bubblewrap + seccomp', () => {
     expect(control.calls.unshare).toBe('ok:0');
     expect(control.calls.clone3).not.toBe('ENOSYS');
     expect(control.calls.io_uring_setup).not.toBe('EPERM');
+  });
+
+  it.skipIf(process.arch !== 'x64' || !findOnPath('gcc'))('a call through the i386 ABI (int 0x80) kills the process; unfiltered it runs', async () => {
+    // Compiled on the host at test time; run inside both ways.
+    const ws = path.join(root, 'ws');
+    fs.writeFileSync(path.join(ws, 'int80.c'), 'int main(void){long r;__asm__ volatile("int $0x80":"=a"(r):"a"(20L));return r>0?0:2;}\n');
+    execFileSync('gcc', ['-O0', '-o', path.join(ws, 'int80'), path.join(ws, 'int80.c')]);
+    const run = (seccomp: boolean, name: string) => new Promise<{ code: number | null; signal: string | null }>((resolve) => {
+      const cmd = buildSandboxCommand({ sessionId: 'sys', workspaceDir: ws, runDir: path.join(root, name), entry: ['/workspace/int80'], seccomp, cliDir: false });
+      spawnSandboxCommand(cmd).on('exit', (code, signal) => resolve({ code, signal }));
+    });
+    const [filteredRun, controlRun] = await Promise.all([run(true, 'run3'), run(false, 'run4')]);
+    expect(controlRun).toEqual({ code: 0, signal: null });
+    // bwrap reports its child's death by a signal as exit 128 + n: SIGSYS is 31.
+    expect(filteredRun.code).toBe(128 + 31);
   });
 
   it('development still works: ptrace of a child, pty, inotify, node, npm, git, python', () => {
