@@ -42,6 +42,7 @@ export const ErrorCodes = {
   workspace_capacity: 503,
   workspace_sandbox_unavailable: 503,
   workspace_limits_unavailable: 503,
+  workspace_runtime_unavailable: 503,
   workspace_start_failed: 502,
   workspace_unavailable: 502,
   upstream_timeout: 504,

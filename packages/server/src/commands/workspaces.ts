@@ -20,7 +20,8 @@ export async function assertOwnSession(deps: Deps, auth: AuthContext, id: string
 /** Maps the runner's failures to API errors with stable codes. */
 function toAppError(err: unknown): AppError {
   const code = (err as { code?: string }).code;
-  if (code === 'workspace_capacity' || code === 'workspace_sandbox_unavailable' || code === 'workspace_limits_unavailable') {
+  if (code === 'workspace_capacity' || code === 'workspace_sandbox_unavailable' || code === 'workspace_limits_unavailable'
+    || code === 'workspace_runtime_unavailable') {
     return new AppError(code, (err as Error).message, { expected: true });
   }
   if (err instanceof WorkspaceStartError) {

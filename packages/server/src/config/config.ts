@@ -131,6 +131,10 @@ const EnvSchema = z.object({
   CODITECT_WORKSPACE_TOKEN_TTL_SECONDS: z.coerce.number().int().min(5).default(900),
   /** Mark cookies Secure (set behind HTTPS). */
   CODITECT_SECURE_COOKIES: Bool.default(false),
+  /** Workspace runtime: bwrap (bubblewrap + seccomp), gvisor (runsc, no fallback) or auto (gVisor when it passes its self-test). */
+  CODITECT_WORKSPACE_RUNTIME: z.enum(['auto', 'gvisor', 'bwrap']).default('bwrap'),
+  /** gVisor's runsc executable (default: found on PATH). */
+  CODITECT_RUNSC_PATH: z.string().min(1).optional(),
   /** DEVELOPMENT ONLY: run IDEs without a sandbox when bubblewrap is unavailable. */
   CODITECT_DANGEROUS_UNSANDBOXED_WORKSPACES: Bool.default(false),
   /** Cores one running workspace may use (cgroup CPU quota), e.g. `1` or `0.5`. */
@@ -214,6 +218,9 @@ export interface Config {
     /** cgroup v2 directory to create workspace cgroups under; unset: the server's own cgroup. */
     cgroupRoot: string | undefined;
     dangerouslyUnlimited: boolean;
+    /** Which runtime workspaces run on (see workspaces/sandbox/runtime-choice.ts). */
+    runtime: 'auto' | 'gvisor' | 'bwrap';
+    runscPath: string | undefined;
     nodeId: string;
     /** Unset: derived from the address the server listens on. */
     nodeUrl: string | undefined;
@@ -343,6 +350,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       }),
       cgroupRoot: e.CODITECT_CGROUP_ROOT ? path.resolve(e.CODITECT_CGROUP_ROOT) : undefined,
       dangerouslyUnlimited: e.CODITECT_DANGEROUS_UNLIMITED_WORKSPACES,
+      runtime: e.CODITECT_WORKSPACE_RUNTIME,
+      runscPath: e.CODITECT_RUNSC_PATH ? path.resolve(e.CODITECT_RUNSC_PATH) : undefined,
       nodeId: e.CODITECT_NODE_ID ?? `${os.hostname()}:${e.PORT}`,
       nodeUrl: e.CODITECT_NODE_URL,
       placementTtlMs: e.CODITECT_PLACEMENT_TTL_SECONDS * 1000,

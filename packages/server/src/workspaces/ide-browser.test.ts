@@ -11,6 +11,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { forwardHttp, forwardUpgrade, parseWorkspacePath } from './ide-proxy.js';
 import { ensureIdeBuilt, loadPlaywright, sandboxPrereq, type PwPage } from './test-support.js';
+import { runscSelfTest } from './sandbox/runsc.js';
+import { findOnPath } from './sandbox/sandbox-layout.js';
 import { WorkspaceRunner } from './workspace-runner.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -35,7 +37,13 @@ interface StoredSession {
   state: Record<string, unknown>;
 }
 
-describe.skipIf(!!skipReason)('IDE in Chromium through /ws/{id}/ (real sandbox)', () => {
+// gVisor too when runsc works here (CI installs it; see sandbox/gvisor.test.ts for its own checks).
+const runscPath = findOnPath('runsc');
+const gvisor = runscPath ? await runscSelfTest(runscPath) : { ok: false, reason: 'runsc is not installed' };
+if (!gvisor.ok) console.warn(`\n*** IDE BROWSER TEST ON GVISOR SKIPPED: ${gvisor.reason} ***\n`);
+const RUNTIMES = [{ runtime: 'bwrap' as const }, ...(gvisor.ok ? [{ runtime: 'gvisor' as const }] : [])];
+
+describe.skipIf(!!skipReason).each(RUNTIMES)('IDE in Chromium through /ws/{id}/ (real sandbox: $runtime)', ({ runtime }) => {
   const sessionId = 'sess-e2e';
   let root: string;
   let runner: WorkspaceRunner;
@@ -62,6 +70,7 @@ describe.skipIf(!!skipReason)('IDE in Chromium through /ws/{id}/ (real sandbox)'
     runner = new WorkspaceRunner({
       runRoot: path.join(root, 'run'),
       reapIntervalMs: 0,
+      runtime,
       beforeStart: async (_id, runDir) => {
         const sock = path.join(runDir, 'api.sock');
         fs.rmSync(sock, { force: true });
@@ -161,7 +170,7 @@ describe.skipIf(!!skipReason)('IDE in Chromium through /ws/{id}/ (real sandbox)'
         throw e;
       }
       const workbenchMs = Date.now() - t0;
-      console.log(`workbench + explorer rendered ${workbenchMs} ms after navigation`);
+      console.log(`workbench + explorer rendered ${workbenchMs} ms after navigation (${runtime})`);
 
       // Restored from the session: both files open, a.ts active.
       await expect.poll(() => tabLabels(page), { timeout: 20_000 }).toEqual(expect.arrayContaining(['a.ts', 'notes.md']));

@@ -10,7 +10,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildSandboxCommand, SANDBOX } from './sandbox-command.js';
+import { buildSandboxCommand, SANDBOX, spawnSandboxCommand } from './sandbox-command.js';
 import {
   descendants,
   ensureIdeBuilt,
@@ -230,11 +230,11 @@ describe.skipIf(!prereq.ok)('workspace sandbox (real bwrap + Theia)', () => {
       entry: [process.execPath, '-e', attack],
     });
     const stdout = await new Promise<string>((resolve, reject) => {
-      const child = spawn(cmd.command, cmd.args, { env: cmd.env, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawnSandboxCommand(cmd);
       let o = '';
       let e = '';
-      child.stdout.on('data', d => (o += d));
-      child.stderr.on('data', d => (e += d));
+      child.stdout!.on('data', d => (o += d));
+      child.stderr!.on('data', d => (e += d));
       child.on('exit', code => (code === 0 ? resolve(o) : reject(new Error(`attacker exited ${code}: ${e}`))));
     });
     const out = JSON.parse(stdout.trim().split('\n').pop()!);

@@ -1,20 +1,25 @@
 /**
- * One sandboxed IDE backend (Theia under bubblewrap) for one workspace session.
+ * One sandboxed IDE backend (Theia under bubblewrap or gVisor) for one workspace session.
  *
- * Start: spawns bwrap (new process group), waits until the IDE answers HTTP 200 on {runDir}/ide.sock.
- * Stop: SIGTERM to the whole process group, SIGKILL after a grace period. The sandbox has its own
- * pid namespace, so when its init dies every process inside (terminals, tasks) dies with it.
+ * Start: spawns the runtime (new process group), waits until the IDE answers HTTP 200 on
+ * {runDir}/ide.sock. Stop: SIGTERM to the whole process group (and, for gVisor, to every process
+ * of the sandbox through runsc), SIGKILL after a grace period. The sandbox has its own pid
+ * namespace, so when its init dies every process inside (terminals, tasks) dies with it; a gVisor
+ * sandbox is deleted (`runsc delete -force`) before the exit is reported.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import {
+  buildGvisorCommand,
   buildSandboxCommand,
   buildUnsandboxedCommand,
+  spawnSandboxCommand,
   type SandboxCommand,
   type SandboxCommandOptions,
 } from './sandbox-command.js';
 import { confineCommand, type SpawnConfinement } from './cgroups/confined-spawn.js';
+import type { RunscPaths } from './sandbox/runsc.js';
 
 /** The subset of a pino-like logger this module uses. */
 export interface WorkspaceLogger {
@@ -33,8 +38,10 @@ export interface WorkspaceExit {
 }
 
 export interface WorkspaceProcessOptions extends SandboxCommandOptions {
-  /** 'bwrap' (default) or 'none' (DEVELOPMENT ONLY: no isolation at all). */
-  sandbox?: 'bwrap' | 'none';
+  /** 'bwrap' (default, with seccomp), 'gvisor' (needs `runsc`) or 'none' (DEVELOPMENT ONLY: no isolation at all). */
+  sandbox?: 'bwrap' | 'gvisor' | 'none';
+  /** runsc and this node's state dirs (sandbox 'gvisor'). */
+  runsc?: RunscPaths;
   /** Public base path of this IDE behind the proxy, e.g. `/ws/{sessionId}/` (scopes Theia's cookie). */
   basePath?: string;
   logger?: WorkspaceLogger;
@@ -52,7 +59,7 @@ export interface WorkspaceProcessOptions extends SandboxCommandOptions {
 
 export interface WorkspaceProcess {
   readonly sessionId: string;
-  /** pid of the bwrap process (the process group leader). */
+  /** pid of the runtime's process (bwrap or runsc; the process group leader). */
   readonly pid: number;
   /** Host path of the IDE's Unix socket: proxy HTTP and WebSocket upgrades here. */
   readonly socketPath: string;
@@ -104,6 +111,15 @@ function killGroup(pid: number, signal: NodeJS.Signals): void {
   }
 }
 
+function buildCommand(opts: WorkspaceProcessOptions, env: Record<string, string>): SandboxCommand {
+  if (opts.sandbox === 'none') return buildUnsandboxedCommand({ ...opts, env });
+  if (opts.sandbox === 'gvisor') {
+    if (!opts.runsc) throw new Error('the gvisor runtime needs the runsc paths');
+    return buildGvisorCommand({ ...opts, env, runsc: opts.runsc });
+  }
+  return buildSandboxCommand({ ...opts, env });
+}
+
 /** Starts one sandboxed IDE and resolves once it answers HTTP 200 on its socket. */
 export async function startWorkspaceProcess(opts: WorkspaceProcessOptions): Promise<WorkspaceProcess> {
   const logger = opts.logger ?? silentLogger;
@@ -112,8 +128,7 @@ export async function startWorkspaceProcess(opts: WorkspaceProcessOptions): Prom
   const maxLines = opts.outputLines ?? 200;
   const env = { ...opts.env };
   if (opts.basePath) env.CODITECT_BASE_PATH = opts.basePath;
-  const cmd: SandboxCommand =
-    opts.sandbox === 'none' ? buildUnsandboxedCommand({ ...opts, env }) : buildSandboxCommand({ ...opts, env });
+  const cmd = buildCommand(opts, env);
   try {
     fs.unlinkSync(cmd.ideSocketPath);
   } catch {
@@ -121,13 +136,9 @@ export async function startWorkspaceProcess(opts: WorkspaceProcessOptions): Prom
   }
 
   const t0 = performance.now();
-  const argv = opts.confinement ? confineCommand(cmd.command, cmd.args, opts.confinement) : cmd;
-  const child: ChildProcess = spawn(argv.command, argv.args, {
-    env: cmd.env,
-    ...(cmd.cwd ? { cwd: cmd.cwd } : {}),
-    stdio: ['ignore', 'pipe', 'pipe'],
-    detached: true, // own process group: stop() signals the whole group
-  });
+  const argv = opts.confinement ? { ...cmd, ...confineCommand(cmd.command, cmd.args, opts.confinement) } : cmd;
+  // Own process group (detached): stop() signals the whole group.
+  const child: ChildProcess = spawnSandboxCommand(argv, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   const pid = child.pid;
   if (pid === undefined) {
     const err = await new Promise<Error>(r => child.once('error', r));
@@ -156,8 +167,14 @@ export async function startWorkspaceProcess(opts: WorkspaceProcessOptions): Prom
   let exitInfo: WorkspaceExit | undefined;
   const exited = new Promise<WorkspaceExit>(resolve => {
     child.once('exit', (code, signal) => {
-      exitInfo = { code, signal, expected: stopping };
-      resolve(exitInfo);
+      const info: WorkspaceExit = { code, signal, expected: stopping };
+      exitInfo = info;
+      // Stray processes of the group (should be none: the pid namespace died with its init), and
+      // what the runtime keeps (a gVisor sandbox), go before the exit is reported.
+      killGroup(pid, 'SIGKILL');
+      void (cmd.afterExit?.() ?? Promise.resolve())
+        .catch((e: unknown) => logger.error({ sessionId: opts.sessionId, err: (e as Error).message }, 'workspace runtime clean-up failed'))
+        .then(() => resolve(info));
     });
   });
   child.on('error', e => logger.error({ sessionId: opts.sessionId, err: e.message }, 'workspace process error'));
@@ -165,8 +182,6 @@ export async function startWorkspaceProcess(opts: WorkspaceProcessOptions): Prom
     const fields = { sessionId: opts.sessionId, pid, ...info };
     if (info.expected) logger.info(fields, 'workspace stopped');
     else logger.error({ ...fields, output: lines.slice(-20) }, 'workspace exited unexpectedly');
-    // Stray processes of the group (should be none: the pid namespace died with its init).
-    killGroup(pid, 'SIGKILL');
     try {
       opts.onExit?.(info);
     } catch (e) {
@@ -178,8 +193,10 @@ export async function startWorkspaceProcess(opts: WorkspaceProcessOptions): Prom
     if (exitInfo) return exitInfo;
     stopping = true;
     killGroup(pid, 'SIGTERM');
+    void cmd.kill?.('TERM');
     const timer = setTimeout(() => {
       logger.warn({ sessionId: opts.sessionId, pid, graceMs }, 'workspace did not stop in time: SIGKILL');
+      void cmd.kill?.('KILL');
       killGroup(pid, 'SIGKILL');
     }, graceMs);
     try {

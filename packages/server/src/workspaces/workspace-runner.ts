@@ -1,13 +1,23 @@
 /**
  * Runs at most one sandboxed IDE backend per workspace session on this node:
- * single-flight start, capacity limit, idle reaper, crash reporting, stopAll() for shutdown.
+ * runtime choice (bubblewrap + seccomp or gVisor, decided once at start), single-flight start,
+ * capacity limit, idle reaper, crash reporting, stopAll() for shutdown.
  */
-import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { WorkspaceCgroup } from './cgroups/cgroup-types.js';
 import { createWorkspaceCgroup, type WorkspaceCgroupOptions } from './cgroups/workspace-cgroups.js';
-import { findOnPath } from './sandbox-command.js';
+import { cleanLeftoverSandboxes, containerId, deleteSandbox, runscPaths } from './sandbox/runsc.js';
+import {
+  checkSandboxSupport,
+  chooseRuntime,
+  type RuntimeChoice,
+  type SandboxSupport,
+  type WorkspaceRuntimeSetting,
+} from './sandbox/runtime-choice.js';
+import { findOnPath } from './sandbox/sandbox-layout.js';
+import type { WorkspaceLimits } from './workspace-limits.js';
+import type { RuntimeCheck } from './sandbox/runsc.js';
 import {
   silentLogger,
   startWorkspaceProcess,
@@ -37,6 +47,18 @@ export class WorkspaceSandboxUnavailableError extends Error {
   }
 }
 
+/** The runtime the operator asked for (CODITECT_WORKSPACE_RUNTIME) cannot run here. */
+export class WorkspaceRuntimeUnavailableError extends Error {
+  readonly code = 'workspace_runtime_unavailable';
+  readonly statusCode = 503;
+  constructor(readonly runtime: string, readonly reason: string) {
+    super(`Workspaces cannot start: the ${runtime} runtime is unavailable: ${reason}`);
+    this.name = 'WorkspaceRuntimeUnavailableError';
+  }
+}
+
+export { checkSandboxSupport, type RuntimeChoice, type SandboxSupport, type WorkspaceRuntimeSetting };
+
 export class WorkspaceRunnerClosedError extends Error {
   readonly code = 'workspace_runner_closed';
   readonly statusCode = 503;
@@ -44,40 +66,6 @@ export class WorkspaceRunnerClosedError extends Error {
     super('The workspace runner is shutting down');
     this.name = 'WorkspaceRunnerClosedError';
   }
-}
-
-export interface SandboxSupport {
-  ok: boolean;
-  /** Why sandboxed workspaces cannot run here (when !ok). */
-  reason?: string;
-  bwrapPath?: string;
-}
-
-let supportCache: Promise<SandboxSupport> | undefined;
-
-/**
- * Checks that bubblewrap exists and can actually create the namespaces we use
- * (it can fail in containers without user namespaces). Cached per process unless `fresh`.
- */
-export function checkSandboxSupport(fresh = false): Promise<SandboxSupport> {
-  if (supportCache && !fresh) return supportCache;
-  supportCache = new Promise<SandboxSupport>(resolve => {
-    const bwrapPath = findOnPath('bwrap');
-    if (!bwrapPath) {
-      resolve({ ok: false, reason: 'bubblewrap (bwrap) is not installed: apt-get install bubblewrap' });
-      return;
-    }
-    execFile(
-      bwrapPath,
-      ['--unshare-all', '--unshare-user', '--die-with-parent', '--ro-bind', '/', '/', '--proc', '/proc', '--dev', '/dev', 'true'],
-      { timeout: 10_000 },
-      (err, _stdout, stderr) => {
-        if (err) resolve({ ok: false, bwrapPath, reason: `bwrap cannot create a sandbox here: ${String(stderr || err.message).trim()}` });
-        else resolve({ ok: true, bwrapPath });
-      },
-    );
-  });
-  return supportCache;
 }
 
 export interface WorkspaceStartRequest {
@@ -122,7 +110,16 @@ export interface WorkspaceRunnerOptions {
   /** CPU, memory and process limits through one cgroup per workspace. Unset: none (runner tests only). */
   cgroups?: WorkspaceCgroupOptions;
   /** Replaceable for tests. */
+  /** What each workspace may use (gVisor: linux.resources + cgroupsPath; both: the /tmp size). */
+  limits?: WorkspaceLimits;
+  /** CODITECT_WORKSPACE_RUNTIME: 'bwrap' (default), 'gvisor' or 'auto'. */
+  runtime?: WorkspaceRuntimeSetting;
+  /** runsc executable (gvisor, auto); default: found on PATH. */
+  runscPath?: string;
+  /** Replaceable for tests: bubblewrap's self-test. */
   sandboxSupport?: () => Promise<SandboxSupport>;
+  /** Replaceable for tests: runsc's self-test. */
+  runscCheck?: (runscPath: string) => Promise<RuntimeCheck>;
   /** Replaceable for tests. */
   start?: (opts: WorkspaceProcessOptions) => Promise<WorkspaceProcess>;
 }
@@ -147,9 +144,11 @@ export class WorkspaceRunner {
   private readonly maxRunning: number;
   private readonly timer: NodeJS.Timeout | undefined;
   private closed = false;
+  private readonly choice: Promise<RuntimeChoice>;
 
   constructor(private readonly opts: WorkspaceRunnerOptions) {
     this.logger = opts.logger ?? silentLogger;
+    this.choice = this.decideRuntime();
     this.idleTimeoutMs = opts.idleTimeoutMs ?? 15 * 60_000;
     this.maxRunning = opts.maxRunning ?? 20;
     const interval = opts.reapIntervalMs ?? 30_000;
@@ -157,6 +156,37 @@ export class WorkspaceRunner {
       this.timer = setInterval(() => void this.reapIdle(), interval);
       this.timer.unref();
     }
+  }
+
+  /**
+   * Cleans what a crashed server left in this node's runsc state dir, then decides the runtime
+   * (one log line saying which and why).
+   */
+  private async decideRuntime(): Promise<RuntimeChoice> {
+    const runscPath = this.opts.runscPath ?? findOnPath('runsc');
+    if (runscPath && fs.existsSync(runscPaths(this.opts.runRoot, runscPath).stateDir)) {
+      try {
+        const ids = await cleanLeftoverSandboxes(runscPaths(this.opts.runRoot, runscPath));
+        if (ids.length) this.logger.warn({ sandboxes: ids }, 'deleted gVisor sandboxes a previous server left behind');
+      } catch (e) {
+        this.logger.error({ err: (e as Error).message }, 'could not clean leftover gVisor sandboxes');
+      }
+    }
+    const choice = await chooseRuntime({
+      setting: this.opts.runtime ?? 'bwrap',
+      runRoot: this.opts.runRoot,
+      ...(runscPath ? { runscPath } : {}),
+      ...(this.opts.sandboxSupport ? { bwrapCheck: this.opts.sandboxSupport } : {}),
+      ...(this.opts.runscCheck ? { runscCheck: this.opts.runscCheck } : {}),
+    });
+    if (choice.ok) this.logger.info({ runtime: choice.runtime, reason: choice.reason }, `workspaces run on ${choice.runtime}`);
+    else this.logger.error({ runtime: choice.runtime, reason: choice.reason }, `workspace runtime ${choice.runtime} unavailable`);
+    return choice;
+  }
+
+  /** The runtime this node's workspaces run on (decided once, at construction). */
+  runtime(): Promise<RuntimeChoice> {
+    return this.choice;
   }
 
   /** Number of workspaces starting or running. */
@@ -214,17 +244,22 @@ export class WorkspaceRunner {
 
   private async startEntry(entry: Entry, req: WorkspaceStartRequest): Promise<WorkspaceProcess> {
     const { sessionId } = entry;
-    const support = await (this.opts.sandboxSupport ?? checkSandboxSupport)();
-    let sandbox: 'bwrap' | 'none' = 'bwrap';
-    if (!support.ok) {
-      if (!this.opts.dangerouslyAllowUnsandboxed) throw new WorkspaceSandboxUnavailableError(support.reason ?? 'unknown');
-      this.logger.warn({ sessionId, reason: support.reason }, 'UNSANDBOXED workspace: the IDE runs with the server user, files and network');
+    const choice = await this.choice;
+    let sandbox: 'bwrap' | 'gvisor' | 'none' = choice.runtime;
+    if (!choice.ok) {
+      // gVisor asked for and unavailable: no fallback to a weaker runtime.
+      if (choice.runtime === 'gvisor') throw new WorkspaceRuntimeUnavailableError('gvisor', choice.reason);
+      if (!this.opts.dangerouslyAllowUnsandboxed) throw new WorkspaceSandboxUnavailableError(choice.reason);
+      this.logger.warn({ sessionId, reason: choice.reason }, 'UNSANDBOXED workspace: the IDE runs with the server user, files and network');
       sandbox = 'none';
     }
     const runDir = this.runDir(sessionId);
     fs.mkdirSync(req.workspaceDir, { recursive: true });
     fs.mkdirSync(runDir, { recursive: true, mode: 0o700 });
-    const limits = this.opts.cgroups;
+    // A sandbox of the same name that outlived its process (a failed clean-up) would block runsc run.
+    if (sandbox === 'gvisor' && choice.runsc) await deleteSandbox(choice.runsc, containerId(sessionId)).catch(() => {});
+    // gVisor puts its sandbox into a cgroup of its own (cgroupsPath + linux.resources).
+    const limits = sandbox === 'gvisor' ? undefined : this.opts.cgroups;
     entry.cgroup = limits ? await createWorkspaceCgroup(sessionId, limits, this.logger) : undefined;
     try {
       await this.opts.beforeStart?.(sessionId, runDir);
@@ -245,10 +280,11 @@ export class WorkspaceRunner {
     if (req.env) startOpts.env = req.env;
     if (req.homeDir) startOpts.homeDir = req.homeDir;
     if (this.opts.ideAppDir) startOpts.ideAppDir = this.opts.ideAppDir;
-    if (support.bwrapPath) startOpts.bwrapPath = support.bwrapPath;
+    if (choice.bwrapPath) startOpts.bwrapPath = choice.bwrapPath;
+    if (choice.runsc) startOpts.runsc = choice.runsc;
+    if (this.opts.limits) startOpts.limits = this.opts.limits;
     if (this.opts.readyTimeoutMs !== undefined) startOpts.readyTimeoutMs = this.opts.readyTimeoutMs;
     if (this.opts.stopGraceMs !== undefined) startOpts.stopGraceMs = this.opts.stopGraceMs;
-    if (limits) startOpts.tmpBytes = limits.limits.tmpBytes;
     if (entry.cgroup || req.fileSizeLimitBytes !== undefined) {
       startOpts.confinement = { procsFiles: entry.cgroup?.procsFiles ?? [], fileSizeLimitBytes: req.fileSizeLimitBytes };
     }
