@@ -204,10 +204,10 @@ describe('WorkspaceRunner', () => {
       },
     };
     const limits = { cpus: 1, memoryBytes: 1 << 30, swapBytes: 0, pids: 100, tmpBytes: 1 << 20 };
-    const { runner, fake } = make({ cgroups: { limits, cgroups: async () => ({ ok: true, driver }) } });
+    const { runner, fake } = make({ limits, cgroups: { limits, cgroups: async () => ({ ok: true, driver }) } });
     await runner.ensureRunning('c1', { ...ws('c1'), fileSizeLimitBytes: 4096 });
     expect(fake.started[0]!.confinement).toEqual({ procsFiles: [expect.stringMatching(/^\/fake\/ws-c1-.*\/cgroup.procs$/)], fileSizeLimitBytes: 4096 });
-    expect(fake.started[0]!.tmpBytes).toBe(1 << 20);
+    expect(fake.started[0]!.limits).toEqual(limits);
     expect(runner.cgroup('c1')).toBeDefined();
     await runner.stop('c1');
     expect(events).toEqual(['create ws-c1 100', 'destroy']);

@@ -11,7 +11,7 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildSandboxCommand } from '../sandbox-command.js';
+import { buildSandboxCommand, spawnSandboxCommand } from '../sandbox-command.js';
 import { descendants, sandboxPrereq } from '../test-support.js';
 import type { WorkspaceLimits } from '../workspace-limits.js';
 import { probeSocket, startWorkspaceProcess, type WorkspaceProcess } from '../workspace-process.js';
@@ -66,7 +66,7 @@ describe.skipIf(Boolean(skipReason))('containment (real bwrap, real cgroups)', (
     const serve = "require('http').createServer((q,r)=>r.end('alive')).listen('/run/coditect/ide.sock')";
     victim = await startWorkspaceProcess({
       sessionId: 'victim', workspaceDir: dir('victim-ws'), runDir: dir('victim-run'), cliDir: false,
-      entry: [fs.realpathSync(process.execPath), '-e', serve], tmpBytes: LIMITS.tmpBytes,
+      entry: [fs.realpathSync(process.execPath), '-e', serve], limits: LIMITS,
       confinement: { procsFiles: victimCgroup.procsFiles }, readyTimeoutMs: 20_000,
     });
   }, 60_000);
@@ -99,15 +99,15 @@ describe.skipIf(Boolean(skipReason))('containment (real bwrap, real cgroups)', (
     opts.onStart?.(cgroup);
     const cmd = buildSandboxCommand({
       sessionId: name, workspaceDir: dir(`${name}-ws`), runDir: dir(`${name}-run`), homeDir: dir(`${name}-home`),
-      cliDir: false, entry: ['/bin/sh', '-c', script], tmpBytes: LIMITS.tmpBytes,
+      cliDir: false, entry: ['/bin/sh', '-c', script], limits: LIMITS,
     });
     const argv = confineCommand(cmd.command, cmd.args, { procsFiles: cgroup.procsFiles, fileSizeLimitBytes: opts.fileSizeLimitBytes });
     const t0 = performance.now();
-    const child = spawn(argv.command, argv.args, { env: cmd.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawnSandboxCommand({ ...cmd, ...argv }, { stdio: ['ignore', 'pipe', 'pipe'] });
     const spawned = opts.onSpawn?.(child.pid!, cgroup);
     let out = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (out += d));
+    child.stdout!.on('data', (d) => (out += d));
+    child.stderr!.on('data', (d) => (out += d));
     const peak = { pids: 0, memoryBytes: 0 };
     const sampler = setInterval(() => {
       void cgroup.usage().then((u) => {
