@@ -7,6 +7,7 @@ import { buildApp } from './app.js';
 import type { Config } from './config/config.js';
 import type { Deps } from './deps.js';
 import { Metrics } from './observability/metrics.js';
+import { startMetricsListener, type MetricsListener } from './observability/metrics-listener.js';
 import { Store } from './store/database.js';
 import { migrateToLatest } from './store/migrations/index.js';
 import { WorkspaceHost } from './workspaces/workspace-host.js';
@@ -16,6 +17,8 @@ import { openStorage } from './storage/storage-runtime.js';
 /** A started server and the one way to stop it. */
 export interface RunningServer {
   url: string;
+  /** Where `/metrics` is served (undefined: off, or its port was taken). */
+  metricsUrl: string | undefined;
   deps: Deps;
   close(): Promise<void>;
 }
@@ -58,14 +61,18 @@ export async function startServer(config: Config, overrides: Partial<Deps> = {})
   const app = await buildApp(deps);
   const address = await app.listen({ port: config.port, host: config.host });
   await deps.workspaces.setNodeUrl(address);
+  const metrics: MetricsListener | undefined = config.metrics.listen
+    ? await startMetricsListener(deps.metrics, config.metrics.listen, log) : undefined;
   const snapshots = new SnapshotScheduler(deps, config.storage.snapshotIntervalMs);
   return {
     url: address,
+    metricsUrl: metrics?.url,
     deps,
     async close() {
       // Stop the IDEs first: their sockets would otherwise keep connections open.
       await deps.workspaces.close();
       await app.close();
+      await metrics?.close();
       await snapshots.close();
       await deps.storage.close();
       deps.limiter.close();

@@ -35,6 +35,14 @@ const TEST_ENV = {
   CODITECT_RATE_LIMIT_REGISTER_IP: '10000/60s',
   CODITECT_RATE_LIMIT_REFRESH_IP: '10000/60s',
   CODITECT_RATE_LIMIT_LOGIN_ACCOUNT: '10000/60s',
+  CODITECT_RATE_LIMIT_LOGIN_PAIR: '10000/60s',
+  CODITECT_RATE_LIMIT_LLM: '10000/60s',
+  CODITECT_RATE_LIMIT_PROVIDER_TEST: '10000/60s',
+  CODITECT_RATE_LIMIT_SNAPSHOT: '10000/60s',
+  CODITECT_RATE_LIMIT_SESSION_CREATE: '10000/60s',
+  CODITECT_RATE_LIMIT_WORKSPACE_OPEN: '10000/60s',
+  // Many test servers run at once: no fixed metrics port unless a test asks for one.
+  CODITECT_METRICS_LISTEN: 'off',
 };
 
 /** A fresh, empty database for one test server: a temp SQLite file or a new PostgreSQL database. */

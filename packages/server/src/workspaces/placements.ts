@@ -54,6 +54,15 @@ export class WorkspacePlacements {
     return row.node_url;
   }
 
+  /** How many of the tenant's sessions live nodes run (this node's included). */
+  async countLive(tenantId: string): Promise<number> {
+    const now = new Date().toISOString();
+    const row = await this.store.read(tenantId, (db) => db.selectFrom('workspace_placements')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('tenant_id', '=', tenantId).where('expires_at', '>', now).executeTakeFirst());
+    return Number(row?.n ?? 0);
+  }
+
   async release(tenantId: string, sessionId: string): Promise<void> {
     await this.store.tenant(tenantId, (tx) => tx.deleteFrom('workspace_placements')
       .where('tenant_id', '=', tenantId).where('session_id', '=', sessionId).where('node_id', '=', this.nodeId).execute());

@@ -1,0 +1,25 @@
+import { API_PREFIX, compatEndpoints, endpoints, fileStreamEndpoints } from '@coditect/contract';
+import type { FastifyInstance } from 'fastify';
+import { arrivedViaWorkspace } from '../workspaces/workspace-host.js';
+import { AppError } from './app-error.js';
+
+/** `METHOD /api/v5/path` of every endpoint the contract lists (JSON, streaming, compatible). */
+export const contractRoutes: ReadonlySet<string> = new Set(
+  [...Object.values(endpoints), ...Object.values(fileStreamEndpoints), ...Object.values(compatEndpoints)]
+    .map((e) => `${e.method} ${API_PREFIX}${e.path}`),
+);
+
+/**
+ * A workspace's API socket reaches the contract's endpoints only (each then
+ * checks its own `callers`): not the IDE proxy, the web app, `/metrics`, the
+ * OpenAPI document or anything registered later outside the contract.
+ */
+export function installWorkspaceSocketGuard(app: FastifyInstance): void {
+  app.addHook('onRequest', async (request) => {
+    if (arrivedViaWorkspace(request.raw) === undefined) return;
+    const method = request.method === 'HEAD' ? 'GET' : request.method;
+    if (!contractRoutes.has(`${method} ${request.routeOptions.url ?? ''}`)) {
+      throw new AppError('insufficient_scope', 'The workspace token cannot call this endpoint');
+    }
+  });
+}
