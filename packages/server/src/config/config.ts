@@ -23,7 +23,7 @@ const ListenSpec = z
   .string()
   .regex(/^(off|\[?[0-9A-Za-z.:-]+\]?:\d{1,5})$/, 'expected host:port (e.g. 127.0.0.1:9464) or off')
   .transform((v) => {
-    if (v === 'off') return undefined;
+    if (v === 'off') return null;
     const at = v.lastIndexOf(':');
     return { host: v.slice(0, at).replace(/^\[|\]$/g, ''), port: Number(v.slice(at + 1)) };
   });
@@ -321,7 +321,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       sessionCreate: e.CODITECT_RATE_LIMIT_SESSION_CREATE,
       workspaceOpen: e.CODITECT_RATE_LIMIT_WORKSPACE_OPEN,
     },
-    metrics: { listen: e.CODITECT_METRICS_LISTEN, token: e.CODITECT_METRICS_TOKEN },
+    metrics: { listen: e.CODITECT_METRICS_LISTEN ?? undefined, token: e.CODITECT_METRICS_TOKEN },
     trustProxy: parseTrustProxy(e.CODITECT_TRUST_PROXY),
     logLevel: e.CODITECT_LOG_LEVEL,
     webDir: e.CODITECT_WEB_DIR ? path.resolve(e.CODITECT_WEB_DIR) : undefined,
