@@ -4,7 +4,7 @@ import { API_PREFIX } from '@coditect/contract';
 import type { Deps } from './deps.js';
 import { installCors } from './http/cors.js';
 import { installErrorHandling } from './http/error-handler.js';
-import { contractRoutes, installWorkspaceSocketGuard } from './http/workspace-socket-guard.js';
+import { contractRoutes, installWorkspaceSocketGuard, recordRoutes } from './http/workspace-socket-guard.js';
 import { authRoutes } from './routes/auth.js';
 import { fileRoutes } from './routes/files.js';
 import { snapshotRoutes } from './routes/snapshots.js';
@@ -30,6 +30,7 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
     genReqId: () => randomUUID(),
     routerOptions: { maxParamLength: 200 },
   }) as unknown as FastifyInstance;
+  recordRoutes(app);
 
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);

@@ -1,3 +1,4 @@
+import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { AccessTokens } from './auth/access-tokens.js';
 import { DatabaseRateLimiter, MemoryRateLimiter } from './auth/rate-limiter.js';
@@ -17,6 +18,8 @@ import { openStorage } from './storage/storage-runtime.js';
 /** A started server and the one way to stop it. */
 export interface RunningServer {
   url: string;
+  /** The HTTP application (tests inspect its routes). */
+  app: FastifyInstance;
   /** Where `/metrics` is served (undefined: off, or its port was taken). */
   metricsUrl: string | undefined;
   deps: Deps;
@@ -66,6 +69,7 @@ export async function startServer(config: Config, overrides: Partial<Deps> = {})
   const snapshots = new SnapshotScheduler(deps, config.storage.snapshotIntervalMs);
   return {
     url: address,
+    app,
     metricsUrl: metrics?.url,
     deps,
     async close() {

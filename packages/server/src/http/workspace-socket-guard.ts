@@ -23,3 +23,17 @@ export function installWorkspaceSocketGuard(app: FastifyInstance): void {
     }
   });
 }
+
+const registered = new WeakMap<FastifyInstance, string[]>();
+
+/** Records every route `app` registers from now on (`METHOD url`), for the contract's completeness test. */
+export function recordRoutes(app: FastifyInstance): void {
+  const list: string[] = [];
+  registered.set(app, list);
+  app.addHook('onRoute', (r) => {
+    for (const method of [r.method].flat()) list.push(`${method} ${r.url}`);
+  });
+}
+
+/** The routes `app` registered (`METHOD url`), as recorded by recordRoutes. */
+export const registeredRoutes = (app: FastifyInstance): readonly string[] => registered.get(app) ?? [];

@@ -134,7 +134,7 @@ describe.skipIf(!sandbox.ok)('workspaces through the API (real sandbox, real The
     // Its own session only: siblings look absent, and it cannot open, stop or create.
     expect((await viaSocket(sock, 'GET', `/api/v5/sessions/${other.id}`, token)).status).toBe(404);
     expect((await viaSocket(sock, 'DELETE', `/api/v5/sessions/${other.id}`, token)).status).toBe(404);
-    expect((await viaSocket(sock, 'POST', `/api/v5/sessions/${s.id}/stop`, token)).status).toBe(401);
+    expect((await viaSocket(sock, 'POST', `/api/v5/sessions/${s.id}/stop`, token)).status).toBe(403);
     expect((await viaSocket(sock, 'GET', '/api/v5/sessions', token)).body.items.map((x: { id: string }) => x.id)).toEqual([s.id]);
     // Exfiltrated to the public port, it is worthless.
     expect((await t.api.get(`/sessions/${s.id}`, { token })).status).toBe(401);
