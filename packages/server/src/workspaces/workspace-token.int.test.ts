@@ -173,6 +173,17 @@ describe.skipIf(!sandbox.ok)('the workspace token, walked from inside its sandbo
     expect(continued.status).toBe(200);
   }, 60_000);
 
+  it('chats within the tenant\'s budget only (the budget itself it can read, not change)', async () => {
+    const chat = () => viaSocket(sock, 'POST', `${API_PREFIX}/llm/chat`, token, { model: 'openai/gpt-4o', messages: [{ role: 'user', content: 'hi' }] });
+    expect((await t.api.put('/llm/budget', { monthlyLimitUsd: 0 }, { token: a.accessToken })).status).toBe(200);
+    const over = await chat();
+    expect([over.status, over.body.error?.code]).toEqual([402, 'budget_exceeded']);
+    expect((await viaSocket(sock, 'GET', `${API_PREFIX}/llm/budget`, token)).body.monthlyLimitUsd).toBe(0);
+    expect((await viaSocket(sock, 'PUT', `${API_PREFIX}/llm/budget`, token, { monthlyLimitUsd: null })).status).toBe(403);
+    expect((await t.api.put('/llm/budget', { monthlyLimitUsd: null }, { token: a.accessToken })).status).toBe(200);
+    expect((await chat()).status).toBe(200);
+  }, 60_000);
+
   it('dies with the login behind it: alive while one opener\'s login lives, dead after logout-all', async () => {
     const get = () => viaSocket(sock, 'GET', `${API_PREFIX}/sessions/${own.id}`, token);
     expect((await get()).status).toBe(200);
