@@ -52,7 +52,7 @@ async function main() {
   const server = await startServer(loadConfig({ NODE_ENV: 'production', PORT: '0', HOST: '127.0.0.1', CODITECT_DATA_DIR: dataDir,
     CODITECT_JWT_SECRET: randomBytes(36).toString('base64'), CODITECT_LLM_MASTER_KEY: randomBytes(32).toString('hex'),
     CODITECT_JWT_PRIVATE_KEY: generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
-    CODITECT_LOG_LEVEL: 'silent', CODITECT_RATE_LIMIT_REGISTER_IP: '1000/60s' }), { log: pino({ level: 'silent' }) });
+    CODITECT_LOG_LEVEL: 'silent', CODITECT_RATE_LIMIT_REGISTER_IP: '1000/60s', CODITECT_RATE_LIMIT_LLM: '10000000/60s', CODITECT_METRICS_LISTEN: 'off' }), { log: pino({ level: 'silent' }) });
   const api = `${server.url}/api/v5`;
   const post = async (p, body, token) => (await fetch(api + p, { method: 'POST', headers: { 'content-type': 'application/json',
     ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: JSON.stringify(body) })).json();
