@@ -4,7 +4,9 @@
  * `workspace_limit` before anything starts. Two nodes share the database on
  * PostgreSQL.
  */
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { claimWithinTenantCap } from '../commands/workspaces.js';
 import { describeEachEngine } from '../test-support/engines.js';
 import { createSession, registerAccount, type Account } from '../test-support/factories.js';
 import { startTestServer, tempDir, type TestServer } from '../test-support/test-server.js';
@@ -47,4 +49,24 @@ describeEachEngine('running workspaces per tenant', (engine) => {
     const again = await n1.api.post(`/sessions/${s3!.id}/open`, undefined, { token: a.accessToken });
     expect(again.body.error?.code).toMatch(/^workspace_(start_failed|sandbox_unavailable)$/);
   });
+
+  it('racing opens never exceed the cap: 2,000 concurrent claims (20 at a time over both nodes), zero escapes', async () => {
+    const c = await registerAccount(n1.api);
+    const placements = n1.server.deps.workspaces.placements;
+    let won = 0;
+    let escapes = 0;
+    for (let round = 0; round < 100; round++) {
+      const ids = Array.from({ length: 20 }, () => randomUUID());
+      const results = await Promise.allSettled(ids.map((id, i) => claimWithinTenantCap((i % 2 ? n2 : n1).server.deps, c.tenantId, id)));
+      const ok = results.filter((r) => r.status === 'fulfilled').length;
+      for (const r of results) if (r.status === 'rejected') expect((r.reason as { code?: string }).code).toBe('workspace_limit');
+      const live = await placements.countLive(c.tenantId);
+      if (ok > 2 || live > 2) escapes += 1;
+      won += ok;
+      await Promise.all(ids.map((id, i) => (i % 2 ? n2 : n1).server.deps.workspaces.placements.release(c.tenantId, id)));
+    }
+    expect(escapes).toBe(0);
+    // Exact, not merely safe: every round fills the cap (no racer refused while a slot was free).
+    expect(won).toBe(100 * 2);
+  }, 120_000);
 });
