@@ -10,7 +10,7 @@ export async function spawnServer(env: Record<string, string>): Promise<{ proc: 
   const port = await freePort();
   const proc = spawn(process.execPath, [MAIN], {
     env: { ...process.env, CODITECT_RATE_LIMIT_SESSION_CREATE: '100000/60s', CODITECT_RATE_LIMIT_WORKSPACE_OPEN: '100000/60s',
-      CODITECT_METRICS_LISTEN: 'off', ...env, PORT: String(port), HOST: '127.0.0.1', NODE_ENV: 'test', CODITECT_LOG_LEVEL: 'silent',
+      CODITECT_METRICS_LISTEN: 'off', CODITECT_MAX_WORKSPACES_PER_TENANT: '100', ...env, PORT: String(port), HOST: '127.0.0.1', NODE_ENV: 'test', CODITECT_LOG_LEVEL: 'silent',
       CODITECT_RATE_LIMIT_LOGIN_IP: '100000/60s', CODITECT_RATE_LIMIT_REGISTER_IP: '100000/60s', CODITECT_RATE_LIMIT_REFRESH_IP: '100000/60s'},
     stdio: ['ignore', 'pipe', 'inherit'],
   });

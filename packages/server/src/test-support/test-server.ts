@@ -41,6 +41,7 @@ const TEST_ENV = {
   CODITECT_RATE_LIMIT_SNAPSHOT: '10000/60s',
   CODITECT_RATE_LIMIT_SESSION_CREATE: '10000/60s',
   CODITECT_RATE_LIMIT_WORKSPACE_OPEN: '10000/60s',
+  CODITECT_MAX_WORKSPACES_PER_TENANT: '100',
   // Many test servers run at once: no fixed metrics port unless a test asks for one.
   CODITECT_METRICS_LISTEN: 'off',
 };
