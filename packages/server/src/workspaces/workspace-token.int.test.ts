@@ -205,4 +205,15 @@ describe.skipIf(!sandbox.ok)('the workspace token, walked from inside its sandbo
     expect(changed.status).toBe(204);
     expect((await viaSocket(sock, 'GET', `${API_PREFIX}/sessions/${own.id}`, token)).status).toBe(401);
   }, 60_000);
+
+  it('dies when the login that opened it is revoked for refresh-token reuse', async () => {
+    const signedIn = (await login(t.api, a.email, 'an entirely new password 7')).body;
+    expect((await t.api.post(`/sessions/${own.id}/open`, undefined, { token: signedIn.accessToken })).status).toBe(200);
+    expect((await viaSocket(sock, 'GET', `${API_PREFIX}/sessions/${own.id}`, token)).status).toBe(200);
+    expect((await t.api.post('/auth/refresh', { refreshToken: signedIn.refreshToken })).status).toBe(200);
+    const reused = await t.api.post('/auth/refresh', { refreshToken: signedIn.refreshToken });
+    expect([reused.status, reused.body.error.code]).toEqual([401, 'refresh_token_reused']);
+    const dead = await viaSocket(sock, 'GET', `${API_PREFIX}/sessions/${own.id}`, token);
+    expect([dead.status, dead.body.error.code]).toEqual([401, 'session_revoked']);
+  }, 60_000);
 });
