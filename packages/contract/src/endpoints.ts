@@ -53,6 +53,11 @@ export const JwksResponse = z.object({
   keys: z.array(z.object({ kty: z.string(), crv: z.string(), x: z.string(), kid: z.string(), alg: z.string(), use: z.string() })),
 });
 
+/** Workspace sessions: the user and `sessions` personal tokens (CLIs). */
+const SESSIONS = { user: true, personalToken: 'sessions' } as const satisfies Callers;
+/** …and the workspace's own token, for its own session only (the IDE's session sync). */
+const OWN_SESSION = { ...SESSIONS, workspace: 'own-session' } as const satisfies Callers;
+
 export const endpoints = {
   health: endpoint({ method: 'GET', path: '/health', tag: 'system', callers: PUBLIC, status: 200, response: HealthResponse,
     summary: 'Liveness: the process serves HTTP (no database access)' }),
@@ -75,7 +80,7 @@ export const endpoints = {
   logoutAll: endpoint({ method: 'POST', path: '/auth/logout-all', tag: 'auth', callers: USER_ONLY, status: 204,
     summary: 'End every auth session of the user' }),
 
-  getMe: endpoint({ method: 'GET', path: '/users/me', tag: 'users', callers: { user: true, personalToken: 'sessions' }, status: 200, response: User,
+  getMe: endpoint({ method: 'GET', path: '/users/me', tag: 'users', callers: SESSIONS, status: 200, response: User,
     summary: 'The signed-in user' }),
   updateProfile: endpoint({ method: 'PUT', path: '/users/me/profile', tag: 'users', callers: USER_ONLY, status: 200,
     body: UpdateProfileRequest, response: User, summary: 'Update profile and billing fields' }),
@@ -86,14 +91,14 @@ export const endpoints = {
   revokeDevice: endpoint({ method: 'DELETE', path: '/users/me/sessions/:id', tag: 'users', callers: USER_ONLY, status: 204,
     params: IdParams, summary: 'Sign out one device' }),
 
-  createSession: endpoint({ method: 'POST', path: '/sessions', tag: 'sessions', callers: { user: true, personalToken: 'sessions' },
+  createSession: endpoint({ method: 'POST', path: '/sessions', tag: 'sessions', callers: SESSIONS,
     rateLimit: 'sessionCreate', status: 201,
     body: CreateSessionRequest, response: WorkspaceSession, summary: 'Create a workspace session' }),
-  listSessions: endpoint({ method: 'GET', path: '/sessions', tag: 'sessions', callers: { user: true, personalToken: 'sessions', workspace: 'own-session' }, status: 200,
+  listSessions: endpoint({ method: 'GET', path: '/sessions', tag: 'sessions', callers: OWN_SESSION, status: 200,
     query: ListSessionsQuery, response: SessionPage, summary: "The tenant's workspace sessions, newest first" }),
-  getSession: endpoint({ method: 'GET', path: '/sessions/:id', tag: 'sessions', callers: { user: true, personalToken: 'sessions', workspace: 'own-session' }, status: 200,
+  getSession: endpoint({ method: 'GET', path: '/sessions/:id', tag: 'sessions', callers: OWN_SESSION, status: 200,
     params: IdParams, response: WorkspaceSession, summary: 'One workspace session' }),
-  updateSession: endpoint({ method: 'PATCH', path: '/sessions/:id', tag: 'sessions', callers: { user: true, personalToken: 'sessions', workspace: 'own-session' }, status: 200,
+  updateSession: endpoint({ method: 'PATCH', path: '/sessions/:id', tag: 'sessions', callers: OWN_SESSION, status: 200,
     params: IdParams, body: UpdateSessionRequest, response: WorkspaceSession,
     summary: 'Rename a session or save its IDE state' }),
   openWorkspace: endpoint({ method: 'POST', path: '/sessions/:id/open', tag: 'sessions', callers: USER_ONLY, rateLimit: 'workspaceOpen', status: 200,
@@ -103,7 +108,7 @@ export const endpoints = {
     params: IdParams, response: WorkspaceStatusResponse, summary: "Whether the session's IDE is stopped, starting or running" }),
   stopWorkspace: endpoint({ method: 'POST', path: '/sessions/:id/stop', tag: 'sessions', callers: USER_ONLY, status: 200,
     params: IdParams, response: WorkspaceStatusResponse, summary: "Stop the session's IDE" }),
-  deleteSession: endpoint({ method: 'DELETE', path: '/sessions/:id', tag: 'sessions', callers: { user: true, personalToken: 'sessions' }, status: 204,
+  deleteSession: endpoint({ method: 'DELETE', path: '/sessions/:id', tag: 'sessions', callers: SESSIONS, status: 204,
     params: IdParams, summary: 'Delete a workspace session' }),
   ...llmEndpoints,
   ...fileEndpoints,
