@@ -31,6 +31,8 @@ function securityOf(c: Callers): Record<string, string[]>[] {
   ];
 }
 
+const errorContent = { content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } };
+
 const operationOf = (name: string, e: Endpoint) => ({
   operationId: name,
   summary: e.summary,
@@ -46,7 +48,9 @@ const operationOf = (name: string, e: Endpoint) => ({
     [e.status]: e.response
       ? { description: 'Success', content: { 'application/json': { schema: toSchema(e.response, 'output') } } }
       : { description: 'Success, no content' },
-    default: { description: 'Error', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } },
+    ...(e.callers.public ? {} : { 403: { description: 'insufficient_scope: this kind of token may not call it', ...errorContent } }),
+    ...(e.rateLimit ? { 429: { description: `rate_limited (per-user limit "${e.rateLimit}"); wait Retry-After seconds`, ...errorContent } } : {}),
+    default: { description: 'Error', ...errorContent },
   },
 });
 

@@ -91,5 +91,7 @@ describeEachEngine('endpoint callers', (engine) => {
     expect(doc.paths['/api/v5/llm/chat'].post.security).toEqual([{ bearer: [] }, { personalToken: ['llm'] }, { workspaceToken: ['gateway'] }]);
     expect(doc.paths['/api/v5/sessions/{id}'].get['x-coditect-callers']).toEqual({ user: true, personalToken: 'sessions', workspace: 'own-session' });
     expect(doc.paths['/api/v5/health'].get.security).toEqual([]);
+    expect(Object.keys(doc.paths['/api/v5/llm/chat'].post.responses)).toEqual(expect.arrayContaining(['403', '429']));
+    expect(doc.paths['/api/v5/health'].get.responses['403']).toBeUndefined();
   });
 });
