@@ -5,7 +5,7 @@
  * through the database on PostgreSQL.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { describeEachEngine } from '../test-support/engines.js';
+import { describeEachEngine, describePostgres } from '../test-support/engines.js';
 import { createSession, registerAccount, type Account } from '../test-support/factories.js';
 import { startTestServer, type TestServer } from '../test-support/test-server.js';
 
@@ -67,5 +67,27 @@ describeEachEngine('per-user rate limits', (engine) => {
     const id = '00000000-0000-4000-8000-000000000001';
     for (let i = 0; i < 2; i++) expect((await t.api.post(`/sessions/${id}/open`, undefined, { token: b.accessToken })).status).toBe(404);
     expectLimited(await t.api.post(`/sessions/${id}/open`, undefined, { token: b.accessToken }));
+  });
+});
+
+describePostgres('per-user rate limits hold across nodes', () => {
+  let n1: TestServer;
+  let n2: TestServer;
+  beforeAll(async () => {
+    n1 = await startTestServer('postgres', { CODITECT_RATE_LIMIT_LLM: '4/60s' });
+    n2 = await startTestServer('postgres', { CODITECT_RATE_LIMIT_LLM: '4/60s' }, {}, n1.databaseUrl);
+  });
+  afterAll(async () => {
+    await n2?.close();
+    await n1?.close();
+  });
+
+  it('chats spread over two nodes add up to one budget', async () => {
+    const a = await registerAccount(n1.api);
+    // A personal token verifies on both nodes (each test node signs its own JWTs).
+    const pat = (await n1.api.post('/users/me/tokens', { name: 'cli', scopes: ['llm'] }, { token: a.accessToken })).body.token;
+    const codes = [];
+    for (let i = 0; i < 6; i++) codes.push((await (i % 2 ? n2 : n1).api.post('/llm/chat', {}, { token: pat })).status);
+    expect(codes).toEqual([400, 400, 400, 400, 429, 429]);
   });
 });
