@@ -1,4 +1,5 @@
 import type { LoginRequest, LoginResponse } from '@coditect/contract';
+import { clientNetwork } from '../auth/client-network.js';
 import { burnVerification, verifyPassword } from '../auth/password-hasher.js';
 import type { ClientInfo, Deps } from '../deps.js';
 import { AppError } from '../http/app-error.js';
@@ -12,12 +13,14 @@ const invalidCredentials = () => new AppError('invalid_credentials', 'Email or p
 /**
  * Throttles password guessing without handing a third party a way to lock
  * the account: failures count per (client IP, account) pair, in back-off
- * tiers, so an attacker at IP A does not stop the owner at IP B; a per-account
+ * tiers, so an attacker at IP A does not stop the owner at IP B (an IPv6
+ * client counts as its /64, so it cannot rotate addresses); a per-account
  * ceiling over all clients is high enough that only a distributed attack
  * reaches it. Every attempt also counts against the client IP.
  */
-function loginThrottle(deps: Deps, email: string, ip: string) {
+function loginThrottle(deps: Deps, email: string, address: string) {
   const { limiter, config } = deps;
+  const ip = clientNetwork(address);
   const pair = config.rateLimits.loginPair.map((limit, tier) => ({ key: `login:pair:${tier}:${ip}:${email}`, limit }));
   const account = { key: `login:account:${email}`, limit: config.rateLimits.loginAccount };
   return {

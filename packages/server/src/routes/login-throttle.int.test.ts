@@ -57,6 +57,14 @@ describeEachEngine('login throttle per (IP, account)', (engine) => {
     expect(Number(blocked.headers.get('retry-after'))).toBeLessThanOrEqual(60);
   });
 
+  it('an IPv6 attacker rotating addresses inside its /64 is one client', async () => {
+    const other = await registerAccount(t.api);
+    const codes = [];
+    for (let i = 0; i < 6; i++) codes.push((await login(t.api, other.email, 'guess', from(`2001:db8:aa:bb::${(i + 1).toString(16)}`))).status);
+    expect(codes).toEqual([401, 401, 401, 429, 429, 429]);
+    expect((await login(t.api, other.email, other.password, from('2001:db8:aa:cc::1'))).status).toBe(200);
+  });
+
   it('a distributed attack reaches the per-account ceiling, which then applies to every client', async () => {
     const target = await registerAccount(t.api);
     const codes = [];
