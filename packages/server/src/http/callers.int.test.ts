@@ -7,7 +7,7 @@
 import { API_PREFIX, type TokenScope } from '@coditect/contract';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeEachEngine } from '../test-support/engines.js';
-import { allEndpoints, personalAllowed, probesFor, refusedForCaller, type ProbeResult } from '../test-support/endpoint-walk.js';
+import { allEndpoints, personalAllowed, probesFor, refusalCode, refusedForCaller, type ProbeResult } from '../test-support/endpoint-walk.js';
 import { createSession, registerAccount, type Account } from '../test-support/factories.js';
 import { startTestServer, type TestServer } from '../test-support/test-server.js';
 import { contractRoutes, registeredRoutes } from './workspace-socket-guard.js';
@@ -36,7 +36,7 @@ describeEachEngine('endpoint callers', (engine) => {
     const out: ProbeResult[] = [];
     for (const p of probesFor(throwaway.id)) {
       const res = await t.api.request(p.method, p.path.slice(API_PREFIX.length), p.body, { token });
-      out.push({ ...p, status: res.status, code: res.body?.error?.code });
+      out.push({ ...p, status: res.status, code: res.body?.error?.code ?? res.body?.error?.type });
     }
     return out;
   };
@@ -56,9 +56,9 @@ describeEachEngine('endpoint callers', (engine) => {
       const results = await walk(await personalToken(scopes));
       const through = results.filter((r) => !refusedForCaller(r)).map((r) => r.name).sort();
       expect(through).toEqual(personalAllowed(scopes));
-      // Refusals say why: 403 insufficient_scope (the Anthropic door answers in Anthropic's shape, without our code).
+      // Refusals say why: 403 insufficient_scope (the Anthropic door in Anthropic's shape: permission_error).
       for (const r of results.filter(refusedForCaller)) {
-        expect([r.name, r.status, r.code]).toEqual([r.name, 403, r.name === 'anthropicMessages' ? undefined : 'insufficient_scope']);
+        expect([r.name, r.status, r.code]).toEqual([r.name, 403, refusalCode(r.name)]);
       }
     }, 60_000);
   }

@@ -26,8 +26,12 @@ export interface Probe {
 /** What a probe got back. */
 export interface ProbeResult extends Probe {
   status: number;
+  /** The error's `code` (or, in Anthropic's shape, its `type`). */
   code: string | undefined;
 }
+
+/** The expected refusal code: ours, or Anthropic's name for a 403 on its door. */
+export const refusalCode = (name: string): string => (name === 'anthropicMessages' ? 'permission_error' : 'insufficient_scope');
 
 /** Fills `:param`s: `:id` with the given session id, `:provider` with a real provider, anything else a dummy uuid. */
 export function probesFor(sessionId: string, only?: (name: string) => boolean): Probe[] {
@@ -54,7 +58,7 @@ export const personalAllowed = (scopes: TokenScope[]): string[] =>
 
 /**
  * The same walk as a self-contained Node script (no imports but node:http):
- * it sends each probe with `token` over `socketPath` (or to `baseUrl`) and
+ * it sends each probe with CODITECT_API_TOKEN (or the probe's own `token`) over CODITECT_API_SOCKET and
  * prints the results as one JSON line.
  */
 export function walkScript(): string {
@@ -68,7 +72,7 @@ const send = (p) => new Promise((resolve) => {
     headers: { authorization: 'Bearer ' + (p.token || token), ...(body ? { 'content-type': 'application/json' } : {}) } }, (res) => {
     let text = '';
     res.on('data', (d) => { if (text.length < 4096) text += d; });
-    res.on('end', () => { let code; try { code = JSON.parse(text).error.code; } catch {} resolve({ ...p, token: undefined, status: res.statusCode, code }); });
+    res.on('end', () => { let code; try { const e = JSON.parse(text).error; code = e.code ?? e.type; } catch {} resolve({ ...p, token: undefined, status: res.statusCode, code }); });
     res.on('error', () => resolve({ ...p, token: undefined, status: -1, code: 'stream_error' }));
   });
   req.setTimeout(30000, () => req.destroy(new Error('timeout')));

@@ -13,7 +13,7 @@ import http from 'node:http';
 import { API_PREFIX } from '@coditect/contract';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeUpstream } from '../llm/testing/fake-upstream.js';
-import { allEndpoints, probesFor, refusedForCaller, walkScript, workspaceAllowed, type Probe, type ProbeResult } from '../test-support/endpoint-walk.js';
+import { allEndpoints, probesFor, refusalCode, refusedForCaller, walkScript, workspaceAllowed, type Probe, type ProbeResult } from '../test-support/endpoint-walk.js';
 import { createSession, login, PASSWORD, registerAccount, type Account } from '../test-support/factories.js';
 import { startTestServer, type TestServer } from '../test-support/test-server.js';
 import { buildSandboxCommand } from './sandbox-command.js';
@@ -121,7 +121,7 @@ describe.skipIf(!sandbox.ok)('the workspace token, walked from inside its sandbo
       expect(through).not.toContain(n);
     }
     for (const r of results.filter(refusedForCaller)) {
-      expect([r.name, r.status, r.code]).toEqual([r.name, 403, r.name === 'anthropicMessages' ? undefined : 'insufficient_scope']);
+      expect([r.name, r.status, r.code]).toEqual([r.name, 403, refusalCode(r.name)]);
     }
   }, 120_000);
 
