@@ -35,7 +35,7 @@ const server = spawn(process.execPath, [path.join(root, 'packages/server/dist/ma
   env: { ...process.env, NODE_ENV: 'production', CODITECT_JWT_SECRET: randomBytes(32).toString('hex'), PORT: String(port), HOST: '127.0.0.1',
     CODITECT_DATA_DIR: dataDir, CODITECT_LOG_LEVEL: 'warn', CODITECT_SNAPSHOT_INTERVAL_SECONDS: '0',
     CODITECT_STORAGE_QUOTA: '100GiB', CODITECT_MAX_FILE_SIZE: '200MiB', CODITECT_DOCS: 'false',
-    CODITECT_RATE_LIMIT_REGISTER_IP: '100000/60s', CODITECT_RATE_LIMIT_LOGIN_IP: '100000/60s' },
+    CODITECT_RATE_LIMIT_REGISTER_IP: '100000/60s', CODITECT_RATE_LIMIT_SESSION_CREATE: '100000/60s', CODITECT_RATE_LIMIT_SNAPSHOT: '100000/60s', CODITECT_RATE_LIMIT_LOGIN_IP: '100000/60s' },
   stdio: ['ignore', 'ignore', 'inherit'],
   ...(process.env.BENCH_SERVER_PROF ? { execArgv: ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_SERVER_PROF}`] } : {}),
 });

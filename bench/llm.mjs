@@ -54,7 +54,7 @@ async function main() {
     CODITECT_JWT_PRIVATE_KEY: generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
     // The fake upstream is on loopback, which tenants' base URLs may reach only when the operator allows it.
     CODITECT_EGRESS_ALLOW: '127.0.0.1/32',
-    CODITECT_LOG_LEVEL: 'silent', CODITECT_RATE_LIMIT_REGISTER_IP: '1000/60s' }), { log: pino({ level: 'silent' }) });
+    CODITECT_LOG_LEVEL: 'silent', CODITECT_RATE_LIMIT_REGISTER_IP: '1000/60s', CODITECT_RATE_LIMIT_LLM: '10000000/60s', CODITECT_METRICS_LISTEN: 'off' }), { log: pino({ level: 'silent' }) });
   const api = `${server.url}/api/v5`;
   const post = async (p, body, token) => (await fetch(api + p, { method: 'POST', headers: { 'content-type': 'application/json',
     ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: JSON.stringify(body) })).json();

@@ -183,6 +183,13 @@ describe.skipIf(!KUBECTL)(`deploy/k8s${KUBECTL ? '' : ' — skipped: kubectl not
       const srv = pols.find((p) => p.metadata.name === 'coditect-server')!;
       expect(JSON.stringify(srv.spec.ingress)).toContain('ingress-nginx');
       expect(srv.spec.egress.some((e: any) => e.ports?.some((p: any) => p.port === 5432))).toBe(true);
+      // Prometheus (monitoring) reaches only the metrics port, which the pod annotations name and the server listens on.
+      const monitoring = srv.spec.ingress.filter((r: any) => JSON.stringify(r.from).includes('monitoring'));
+      expect(monitoring.flatMap((r: any) => r.ports.map((p: any) => p.port))).toEqual([9464]);
+      const cfg = only(objs, 'ConfigMap').data as Record<string, string>;
+      expect(cfg.CODITECT_METRICS_LISTEN).toBe('0.0.0.0:9464');
+      const podAnn = only(objs, 'Deployment').spec.template.metadata.annotations;
+      expect(podAnn['prometheus.io/port']).toBe('9464');
       const db = pols.find((p) => p.metadata.name === 'coditect-db')!;
       expect(db.spec.podSelector.matchLabels['cnpg.io/cluster']).toBe('coditect-db');
       const peers = db.spec.ingress.flatMap((r: any) => r.from);

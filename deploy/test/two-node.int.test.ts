@@ -59,6 +59,7 @@ if (missing.length && process.env.CI === 'true') {
     const nodes: Node[] = [];
     const fake = new FakeUpstream();
     const masterKey = randomBytes(32).toString('hex');
+    const METRICS_TOKEN = randomBytes(24).toString('hex');
     const jwtSecret = randomBytes(48).toString('base64url');
     const signingKey = generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
     let databaseUrl: string;
@@ -87,6 +88,9 @@ if (missing.length && process.env.CI === 'true') {
       CODITECT_IDE_APP_DIR: IDE_DIR,
       // A shared per-account login limit: 4 attempts across BOTH nodes ([NEEDS LEAD] shared limits).
       CODITECT_RATE_LIMIT_LOGIN_ACCOUNT: '4/300s',
+      // Two nodes on one host: no fixed metrics listener; each serves /metrics to this bearer token instead.
+      CODITECT_METRICS_LISTEN: 'off',
+      CODITECT_METRICS_TOKEN: METRICS_TOKEN,
       // Every test request comes from 127.0.0.1: do not let the suite's own sign-ups trip the per-IP limit.
       CODITECT_RATE_LIMIT_REGISTER_IP: '1000/60s',
       CODITECT_LLM_OPENAI_COMPATIBLE_BASE_URL: fake.baseUrl('compat'),
@@ -312,7 +316,8 @@ if (missing.length && process.env.CI === 'true') {
         expect(r.status, p).toBe(404);
         expect(r.text, p).not.toContain('# TYPE');
       }
-      const direct = await req(`http://127.0.0.1:${nodes[0]!.port}/metrics`);
+      expect((await req(`http://127.0.0.1:${nodes[0]!.port}/metrics`)).status).toBe(404);
+      const direct = await req(`http://127.0.0.1:${nodes[0]!.port}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } });
       expect(direct.status).toBe(200);
       expect(direct.text).toContain('# TYPE');
     });

@@ -1,5 +1,6 @@
 import type { EndpointName, Endpoints, HttpMethod, RequestOf, ResponseOf } from './endpoints.js';
 import type { FieldIssue } from './errors.js';
+import { isPublic } from './callers.js';
 
 /**
  * A typed API client built from the `endpoints` table. It injects the access
@@ -22,7 +23,7 @@ export type RouteTable = Record<EndpointName, Route>;
 /** The route table of an endpoint table: `createApiClient({ routes: routeTable(endpoints, API_PREFIX) })`. */
 export function routeTable(table: Endpoints, prefix: string): RouteTable {
   return Object.fromEntries(Object.entries(table).map(([name, e]) =>
-    [name, { method: e.method, path: prefix + e.path, auth: e.auth }])) as RouteTable;
+    [name, { method: e.method, path: prefix + e.path, auth: !isPublic(e.callers) }])) as RouteTable;
 }
 
 /** An error response of the API, or a network failure (`status` 0, code `network_error`). */

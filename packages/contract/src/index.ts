@@ -1,4 +1,5 @@
 export * from './errors.js';
+export * from './callers.js';
 export * from './countries.js';
 export * from './fields.js';
 export * from './users.js';

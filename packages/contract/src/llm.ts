@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { Id, Timestamp } from './fields.js';
 import type { Endpoint } from './endpoints.js';
+import type { PlainEndpoint } from './file-endpoints.js';
+import { TokenScope, USER_ONLY, type Callers } from './callers.js';
 
 /** Every provider the gateway can reach. */
 export const ProviderId = z.enum(['anthropic', 'openai', 'google', 'xai', 'ollama', 'lmstudio', 'openai-compatible', 'local']);
@@ -187,8 +189,6 @@ export type Budget = z.infer<typeof Budget>;
 export const PutBudgetRequest = z.object({ monthlyLimitUsd: z.number().min(0).max(1_000_000).nullable() });
 export type PutBudgetRequest = z.infer<typeof PutBudgetRequest>;
 
-/** What a personal access token may do. */
-export const TokenScope = z.enum(['llm', 'sessions']);
 export const CreateApiTokenRequest = z.object({
   name: z.string().trim().min(1).max(100),
   scopes: z.array(TokenScope).min(1).default(['llm', 'sessions']),
@@ -212,42 +212,59 @@ export const IdParam = z.object({ id: Id });
 
 const endpoint = <const E extends Endpoint>(e: E): E => e;
 
+/** The gateway itself: the user, a personal token with `llm`, and the workspace's token (within the tenant's budget). */
+const GATEWAY = { user: true, personalToken: 'llm', workspace: 'gateway' } as const satisfies Callers;
+/** Reading the tenant's LLM records (providers without keys, conversations, usage): the user and `llm` personal tokens, not workspaces. */
+const LLM_READ = { user: true, personalToken: 'llm' } as const satisfies Callers;
+
 /** The gateway's endpoints (spread into the `endpoints` table). */
 export const llmEndpoints = {
-  listProviders: endpoint({ method: 'GET', path: '/llm/providers', tag: 'llm', auth: true, tokenScope: 'llm', status: 200,
+  listProviders: endpoint({ method: 'GET', path: '/llm/providers', tag: 'llm', callers: LLM_READ, status: 200,
     response: ProviderList, summary: "The tenant's providers: configured, key hint, status (never a key)" }),
-  putProvider: endpoint({ method: 'PUT', path: '/llm/providers/:provider', tag: 'llm', auth: true, tokenScope: 'llm', status: 200,
+  putProvider: endpoint({ method: 'PUT', path: '/llm/providers/:provider', tag: 'llm', callers: USER_ONLY, status: 200,
     params: ProviderParams, body: PutProviderRequest, response: ProviderStatus,
     summary: 'Store a provider key (encrypted), base URL and enabled flag for the tenant' }),
-  deleteProvider: endpoint({ method: 'DELETE', path: '/llm/providers/:provider', tag: 'llm', auth: true, tokenScope: 'llm', status: 204,
+  deleteProvider: endpoint({ method: 'DELETE', path: '/llm/providers/:provider', tag: 'llm', callers: USER_ONLY, status: 204,
     params: ProviderParams, summary: "Forget the tenant's settings and key for a provider" }),
-  testProvider: endpoint({ method: 'POST', path: '/llm/providers/:provider/test', tag: 'llm', auth: true, tokenScope: 'llm', status: 200,
+  testProvider: endpoint({ method: 'POST', path: '/llm/providers/:provider/test', tag: 'llm', callers: USER_ONLY, rateLimit: 'providerTest', status: 200,
     params: ProviderParams, response: ProviderTestResult,
     summary: "Test the tenant's provider settings: lists its models, or streams one token from its first model (not billed to usage)" }),
-  listModels: endpoint({ method: 'GET', path: '/llm/models', tag: 'llm', auth: true, tokenScope: 'llm', status: 200,
+  listModels: endpoint({ method: 'GET', path: '/llm/models', tag: 'llm', callers: GATEWAY, status: 200,
     response: ModelList, summary: 'Models of every enabled provider, with capabilities and prices' }),
-  chat: endpoint({ method: 'POST', path: '/llm/chat', tag: 'llm', auth: true, tokenScope: 'llm', status: 200, body: ChatRequest,
+  chat: endpoint({ method: 'POST', path: '/llm/chat', tag: 'llm', callers: GATEWAY, rateLimit: 'llm', status: 200, body: ChatRequest,
     summary: 'Stream a chat completion as server-sent events (ChatStreamEvent): deltas, then usage' }),
-  compare: endpoint({ method: 'POST', path: '/llm/compare', tag: 'llm', auth: true, tokenScope: 'llm', status: 200, body: CompareRequest,
+  compare: endpoint({ method: 'POST', path: '/llm/compare', tag: 'llm', callers: GATEWAY, rateLimit: 'llm', status: 200, body: CompareRequest,
     summary: 'One prompt to 2–4 models; one SSE stream, every event tagged with its model' }),
-  listConversations: endpoint({ method: 'GET', path: '/llm/conversations', tag: 'llm', auth: true, tokenScope: 'llm', status: 200,
+  listConversations: endpoint({ method: 'GET', path: '/llm/conversations', tag: 'llm', callers: LLM_READ, status: 200,
     query: ListConversationsQuery, response: ConversationPage, summary: "The tenant's conversations, newest first" }),
-  getConversation: endpoint({ method: 'GET', path: '/llm/conversations/:id', tag: 'llm', auth: true, tokenScope: 'llm', status: 200,
+  getConversation: endpoint({ method: 'GET', path: '/llm/conversations/:id', tag: 'llm', callers: LLM_READ, status: 200,
     params: IdParam, response: ConversationDetail, summary: 'One conversation with its messages' }),
-  deleteConversation: endpoint({ method: 'DELETE', path: '/llm/conversations/:id', tag: 'llm', auth: true, tokenScope: 'llm',
+  deleteConversation: endpoint({ method: 'DELETE', path: '/llm/conversations/:id', tag: 'llm', callers: LLM_READ,
     status: 204, params: IdParam, summary: 'Delete a conversation and its messages' }),
-  getUsage: endpoint({ method: 'GET', path: '/llm/usage', tag: 'llm', auth: true, tokenScope: 'llm', status: 200, query: UsageQuery,
+  getUsage: endpoint({ method: 'GET', path: '/llm/usage', tag: 'llm', callers: LLM_READ, status: 200, query: UsageQuery,
     response: UsageReport, summary: 'Token, cost and latency totals by day, model and user' }),
-  getBudget: endpoint({ method: 'GET', path: '/llm/budget', tag: 'llm', auth: true, tokenScope: 'llm', status: 200, response: Budget,
+  getBudget: endpoint({ method: 'GET', path: '/llm/budget', tag: 'llm', callers: GATEWAY, status: 200, response: Budget,
     summary: "The tenant's monthly budget and this month's spend" }),
-  putBudget: endpoint({ method: 'PUT', path: '/llm/budget', tag: 'llm', auth: true, tokenScope: 'llm', status: 200,
+  putBudget: endpoint({ method: 'PUT', path: '/llm/budget', tag: 'llm', callers: USER_ONLY, status: 200,
     body: PutBudgetRequest, response: Budget, summary: 'Set (or clear) the monthly budget; over it calls answer 402' }),
 
-  createApiToken: endpoint({ method: 'POST', path: '/users/me/tokens', tag: 'users', auth: true, status: 201,
+  createApiToken: endpoint({ method: 'POST', path: '/users/me/tokens', tag: 'users', callers: USER_ONLY, status: 201,
     body: CreateApiTokenRequest, response: CreatedApiToken,
     summary: 'Create a personal access token for CLIs and SDKs (shown once, stored hashed)' }),
-  listApiTokens: endpoint({ method: 'GET', path: '/users/me/tokens', tag: 'users', auth: true, status: 200,
+  listApiTokens: endpoint({ method: 'GET', path: '/users/me/tokens', tag: 'users', callers: USER_ONLY, status: 200,
     response: ApiTokenList, summary: "The user's personal access tokens (never the token)" }),
-  revokeApiToken: endpoint({ method: 'DELETE', path: '/users/me/tokens/:id', tag: 'users', auth: true, status: 204,
+  revokeApiToken: endpoint({ method: 'DELETE', path: '/users/me/tokens/:id', tag: 'users', callers: USER_ONLY, status: 204,
     params: IdParam, summary: 'Revoke a personal access token' }),
 } as const;
+
+/**
+ * The OpenAI- and Anthropic-compatible doors (plain routes: foreign request and
+ * error shapes). Their clients send a token as the API key, never a user's JWT.
+ */
+export const compatEndpoints = {
+  openaiModels: { method: 'GET', path: '/llm/openai/v1/models', callers: { user: false, personalToken: 'llm', workspace: 'gateway' } },
+  openaiChat: { method: 'POST', path: '/llm/openai/v1/chat/completions', callers: { user: false, personalToken: 'llm', workspace: 'gateway' },
+    rateLimit: 'llm' },
+  anthropicMessages: { method: 'POST', path: '/llm/anthropic/v1/messages', callers: { user: false, personalToken: 'llm', workspace: 'gateway' },
+    rateLimit: 'llm' },
+} as const satisfies Record<string, PlainEndpoint>;

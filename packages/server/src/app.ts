@@ -4,6 +4,7 @@ import { API_PREFIX } from '@coditect/contract';
 import type { Deps } from './deps.js';
 import { installCors } from './http/cors.js';
 import { installErrorHandling } from './http/error-handler.js';
+import { contractRoutes, installWorkspaceSocketGuard, recordRoutes } from './http/workspace-socket-guard.js';
 import { authRoutes } from './routes/auth.js';
 import { fileRoutes } from './routes/files.js';
 import { snapshotRoutes } from './routes/snapshots.js';
@@ -29,6 +30,7 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
     genReqId: () => randomUUID(),
     routerOptions: { maxParamLength: 200 },
   }) as unknown as FastifyInstance;
+  recordRoutes(app);
 
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
@@ -38,9 +40,8 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
     }
   });
   app.addHook('onResponse', async (request, reply) => {
-    // Route templates (not raw URLs) keep label cardinality bounded.
-    deps.metrics.httpDuration.observe({ method: request.method, route: request.routeOptions.url ?? 'unmatched',
-      status: reply.statusCode }, reply.elapsedTime / 1000);
+    // Route templates of the contract (never raw URLs) keep label cardinality bounded.
+    deps.metrics.observeHttp(contractRoutes, request.method, request.routeOptions.url, reply.statusCode, reply.elapsedTime / 1000);
     request.log.info({ method: request.method, url: request.routeOptions.url ?? request.url.split('?')[0],
       status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
   });
@@ -49,6 +50,7 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   app.removeContentTypeParser('text/plain');
   installErrorHandling(app);
   installCors(app, deps.config.corsOrigins);
+  installWorkspaceSocketGuard(app);
   await systemRoutes(app, deps);
   await authRoutes(app, deps);
   await userRoutes(app, deps);

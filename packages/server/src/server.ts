@@ -1,3 +1,4 @@
+import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { AccessTokens } from './auth/access-tokens.js';
 import { DatabaseRateLimiter, MemoryRateLimiter } from './auth/rate-limiter.js';
@@ -8,6 +9,7 @@ import type { Config } from './config/config.js';
 import type { Deps } from './deps.js';
 import { EgressPolicy } from './egress/egress-policy.js';
 import { Metrics } from './observability/metrics.js';
+import { startMetricsListener, type MetricsListener } from './observability/metrics-listener.js';
 import { Store } from './store/database.js';
 import { migrateToLatest } from './store/migrations/index.js';
 import { WorkspaceHost } from './workspaces/workspace-host.js';
@@ -17,6 +19,10 @@ import { openStorage } from './storage/storage-runtime.js';
 /** A started server and the one way to stop it. */
 export interface RunningServer {
   url: string;
+  /** The HTTP application (tests inspect its routes). */
+  app: FastifyInstance;
+  /** Where `/metrics` is served (undefined: off, or its port was taken). */
+  metricsUrl: string | undefined;
   deps: Deps;
   close(): Promise<void>;
 }
@@ -60,14 +66,19 @@ export async function startServer(config: Config, overrides: Partial<Deps> = {})
   const app = await buildApp(deps);
   const address = await app.listen({ port: config.port, host: config.host });
   await deps.workspaces.setNodeUrl(address);
+  const metrics: MetricsListener | undefined = config.metrics.listen
+    ? await startMetricsListener(deps.metrics, config.metrics.listen, log) : undefined;
   const snapshots = new SnapshotScheduler(deps, config.storage.snapshotIntervalMs);
   return {
     url: address,
+    app,
+    metricsUrl: metrics?.url,
     deps,
     async close() {
       // Stop the IDEs first: their sockets would otherwise keep connections open.
       await deps.workspaces.close();
       await app.close();
+      await metrics?.close();
       await snapshots.close();
       await deps.storage.close();
       deps.limiter.close();

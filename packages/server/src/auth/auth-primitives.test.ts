@@ -45,4 +45,23 @@ describe('rate limiter', () => {
     await expect(limiter.consume('k', limit)).resolves.toBeUndefined();
     limiter.close();
   });
+
+  it('check + record count only what is recorded (failures); clear forgets; windows still expire', async () => {
+    let now = 0;
+    const limiter = new MemoryRateLimiter(() => now);
+    const limit = { max: 2, windowMs: 60_000 };
+    await limiter.check('pair', limit);
+    await limiter.check('pair', limit); // checking counts nothing
+    await limiter.record('pair', limit);
+    await limiter.check('pair', limit);
+    await limiter.record('pair', limit);
+    await expect(limiter.check('pair', limit)).rejects.toMatchObject({ code: 'rate_limited', options: { headers: { 'retry-after': '60' } } });
+    await limiter.clear('pair');
+    await expect(limiter.check('pair', limit)).resolves.toBeUndefined();
+    await limiter.record('pair', limit);
+    await limiter.record('pair', limit);
+    now = 60_001;
+    await expect(limiter.check('pair', limit)).resolves.toBeUndefined();
+    limiter.close();
+  });
 });

@@ -3,15 +3,25 @@ import type { RateLimit } from '../config/config.js';
 import { AppError } from '../http/app-error.js';
 import type { Store } from '../store/database.js';
 
-/** Counts hits per key in fixed windows; throws 429 `rate_limited` (with Retry-After) past the limit. */
+/**
+ * Counts hits per key in fixed windows; throws 429 `rate_limited` (with
+ * Retry-After) past the limit. `consume` counts and checks in one step;
+ * `check` + `record` split them, so only failures count (sign-in).
+ */
 export interface RateLimiter {
   consume(key: string, limit: RateLimit): Promise<void>;
+  /** Throws 429 when the window already holds `limit.max` hits (counts nothing). */
+  check(key: string, limit: RateLimit): Promise<void>;
+  /** Counts one hit without checking. */
+  record(key: string, limit: RateLimit): Promise<void>;
+  /** Forgets a key (e.g. a pair's failures after a successful sign-in). */
+  clear(key: string): Promise<void>;
   close(): void;
 }
 
-function limited(retryAfterMs: number): AppError {
+export function limited(retryAfterMs: number): AppError {
   const retryAfter = Math.max(1, Math.ceil(retryAfterMs / 1000));
-  return new AppError('rate_limited', `Too many attempts; try again in ${retryAfter} s`, {
+  return new AppError('rate_limited', `Too many requests; try again in ${retryAfter} s`, {
     details: { retryAfterSeconds: retryAfter },
     headers: { 'retry-after': String(retryAfter) },
   });
@@ -36,6 +46,20 @@ export class MemoryRateLimiter implements RateLimiter {
     }
     w.count += 1;
     if (w.count > limit.max) throw limited(w.resetAt - now);
+  }
+
+  async check(key: string, limit: RateLimit): Promise<void> {
+    const now = this.now();
+    const w = this.windows.get(key);
+    if (w && w.resetAt > now && w.count >= limit.max) throw limited(w.resetAt - now);
+  }
+
+  async record(key: string, limit: RateLimit): Promise<void> {
+    await this.consume(key, { ...limit, max: Number.MAX_SAFE_INTEGER });
+  }
+
+  async clear(key: string): Promise<void> {
+    this.windows.delete(key);
   }
 
   private sweep(): void {
@@ -78,6 +102,21 @@ export class DatabaseRateLimiter implements RateLimiter {
       .returning(['count', 'reset_at'])
       .executeTakeFirstOrThrow();
     if (Number(row.count) > limit.max) throw limited(Date.parse(row.reset_at) - now);
+  }
+
+  async check(key: string, limit: RateLimit): Promise<void> {
+    const now = this.now();
+    const row = await this.store.db.selectFrom('rate_limits').select(['count', 'reset_at'])
+      .where('key', '=', key).executeTakeFirst();
+    if (row && Date.parse(row.reset_at) > now && Number(row.count) >= limit.max) throw limited(Date.parse(row.reset_at) - now);
+  }
+
+  async record(key: string, limit: RateLimit): Promise<void> {
+    await this.consume(key, { ...limit, max: Number.MAX_SAFE_INTEGER });
+  }
+
+  async clear(key: string): Promise<void> {
+    await this.store.db.deleteFrom('rate_limits').where('key', '=', key).execute();
   }
 
   close(): void {

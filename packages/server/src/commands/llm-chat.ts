@@ -1,7 +1,7 @@
 import type { ChatRequest, ChatStreamEvent, CompareRequest } from '@coditect/contract';
 import type { FastifyReply } from 'fastify';
 import type { Deps } from '../deps.js';
-import { AppError } from '../http/app-error.js';
+import { AppError, notFound } from '../http/app-error.js';
 import type { AuthContext } from '../http/authenticate.js';
 import { toAppError, type Attempt, type GatewayEvent, type LlmGateway } from '../llm/gateway.js';
 import { UpstreamError } from '../llm/providers/types.js';
@@ -27,6 +27,11 @@ export async function streamChat(
   deps: Deps, gateway: LlmGateway, auth: AuthContext, body: ChatRequest, reply: FastifyReply,
 ): Promise<void> {
   const caller = { tenantId: auth.tenantId, userId: auth.userId, endpoint: 'chat' as const };
+  // A workspace may continue only conversations it started: the user's other chats stay out of its reach.
+  const workspace = auth.workspaceSessionId;
+  if (workspace && body.conversationId && !deps.workspaces.startedConversation(workspace, body.conversationId)) {
+    throw notFound('Conversation');
+  }
   const history = body.conversationId ? await conversationHistory(deps, auth, body.conversationId) : [];
   const attempts = await gateway.prepare(caller, body.model, body.fallbackModels);
   const sse = new SseStream(reply);
@@ -47,6 +52,7 @@ export async function streamChat(
   if (body.persist) {
     conversationId = await appendToConversation(deps, auth, body.conversationId, body.model,
       body.messages.map((m) => ({ ...m, model: null })));
+    if (workspace) deps.workspaces.rememberConversation(workspace, conversationId);
   }
   sse.open();
   const delta = deltaEvents(body.model);

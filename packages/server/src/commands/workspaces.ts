@@ -30,14 +30,34 @@ function toAppError(err: unknown): AppError {
   return new AppError('service_unavailable', 'Workspaces are unavailable right now', { cause: err, expected: false });
 }
 
+/**
+ * Claims the session's placement for this node, within the tenant's cap: one
+ * tenant may run at most `maxPerTenant` workspaces across all nodes, so it
+ * cannot take every IDE slot (racing opens never exceed it: see
+ * WorkspacePlacements.claimWithinCap). A session already running always reopens.
+ */
+export async function claimWithinTenantCap(deps: Deps, tenantId: string, id: string): Promise<void> {
+  const { placements } = deps.workspaces;
+  const max = deps.config.workspaces.maxPerTenant;
+  if (deps.workspaces.status(id) !== 'stopped') {
+    await placements.claim(tenantId, id);
+    return;
+  }
+  if (await placements.claimWithinCap(tenantId, id, max)) return;
+  // The route may have claimed it already (to decide where the request goes): give it back.
+  await placements.release(tenantId, id);
+  throw new AppError('workspace_limit',
+    `Your account already runs ${max} workspaces, the most allowed at once; stop one (or let an idle one stop) to open another`);
+}
+
 export async function openWorkspace(deps: Deps, auth: AuthContext, id: string, reply: FastifyReply): Promise<OpenWorkspaceResponse> {
   await assertOwnSession(deps, auth, id);
   // A directory lost with its node comes back from the latest snapshot before the IDE sees it.
   await ensureWorkspaceDir(deps, auth.tenantId, id);
   // Claimed before starting (a forwarded request skips the route's claim), so other nodes send its traffic here.
-  await deps.workspaces.placements.claim(auth.tenantId, id);
+  await claimWithinTenantCap(deps, auth.tenantId, id);
   try {
-    await deps.workspaces.open({ tenantId: auth.tenantId, userId: auth.userId, workspaceId: id });
+    await deps.workspaces.open({ tenantId: auth.tenantId, userId: auth.userId, workspaceId: id, authSessionId: auth.sessionId });
   } catch (err) {
     throw toAppError(err);
   }

@@ -44,6 +44,23 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ CODITECT_WORKSPACE_MEMORY: 'lots', CODITECT_WORKSPACE_PIDS: '3' })).toThrow(/CODITECT_WORKSPACE_MEMORY.*\n.*CODITECT_WORKSPACE_PIDS/s);
   });
 
+  it('reads login back-off tiers, per-user limits, the metrics listener and the per-tenant cap', () => {
+    const d = loadConfig({});
+    expect(d.rateLimits.loginPair).toEqual([{ max: 5, windowMs: 60_000 }, { max: 20, windowMs: 3_600_000 }]);
+    expect(d.rateLimits.llm).toEqual({ max: 300, windowMs: 60_000 });
+    expect(d.metrics).toEqual({ listen: { host: '127.0.0.1', port: 9464 }, token: undefined });
+    expect(d.workspaces.maxPerTenant).toBe(5);
+    const c = loadConfig({ CODITECT_RATE_LIMIT_LOGIN_PAIR: '3/10s,9/600s,20/86400s', CODITECT_METRICS_LISTEN: '[::1]:9100',
+      CODITECT_RATE_LIMIT_SNAPSHOT: '4/60s', CODITECT_MAX_WORKSPACES_PER_TENANT: '2' });
+    expect(c.rateLimits.loginPair.map((l) => l.max)).toEqual([3, 9, 20]);
+    expect(c.rateLimits.snapshot).toEqual({ max: 4, windowMs: 60_000 });
+    expect(c.metrics.listen).toEqual({ host: '::1', port: 9100 });
+    expect(c.workspaces.maxPerTenant).toBe(2);
+    expect(loadConfig({ CODITECT_METRICS_LISTEN: 'off' }).metrics.listen).toBeUndefined();
+    expect(() => loadConfig({ CODITECT_METRICS_LISTEN: '9464' })).toThrow(/CODITECT_METRICS_LISTEN/);
+    expect(() => loadConfig({ CODITECT_RATE_LIMIT_LOGIN_PAIR: '5/60s,' })).toThrow(/CODITECT_RATE_LIMIT_LOGIN_PAIR/);
+  });
+
   it('lists every bad value at once, naming each variable', () => {
     try {
       loadConfig({ PORT: 'eighty', CODITECT_RATE_LIMIT_LOGIN_IP: 'lots', CODITECT_JWT_SECRET: 'short' });

@@ -1,5 +1,6 @@
 import os from 'node:os';
 import path from 'node:path';
+import type { RateLimitClass } from '@coditect/contract';
 import { z } from 'zod';
 import { parseAllowList, type EgressAllowList } from '../egress/allow-list.js';
 import { DEFAULT_WORKSPACE_LIMITS, type WorkspaceLimits } from '../workspaces/workspace-limits.js';
@@ -11,6 +12,22 @@ const RateSpec = z
   .transform((s) => {
     const [count, seconds] = s.slice(0, -1).split('/').map(Number) as [number, number];
     return { max: count, windowMs: seconds * 1000 };
+  });
+
+/** Comma-separated rate-limit specs (`5/60s,20/3600s`): tiers that all apply, a stepwise back-off. */
+const RateTiers = z
+  .string()
+  .regex(/^\d+\/\d+s(,\d+\/\d+s)*$/, 'expected N/Ws[,N/Ws…], e.g. 5/60s,20/3600s')
+  .transform((s) => s.split(',').map((spec) => RateSpec.parse(spec)));
+
+/** `host:port` of an extra listener, or `off`. */
+const ListenSpec = z
+  .string()
+  .regex(/^(off|\[?[0-9A-Za-z.:-]+\]?:\d{1,5})$/, 'expected host:port (e.g. 127.0.0.1:9464) or off')
+  .transform((v) => {
+    if (v === 'off') return null;
+    const at = v.lastIndexOf(':');
+    return { host: v.slice(0, at).replace(/^\[|\]$/g, ''), port: Number(v.slice(at + 1)) };
   });
 
 const Bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
@@ -99,8 +116,21 @@ const EnvSchema = z.object({
   CODITECT_RATE_LIMIT_LOGIN_IP: RateSpec.default({ max: 30, windowMs: 60_000 }),
   CODITECT_RATE_LIMIT_REGISTER_IP: RateSpec.default({ max: 10, windowMs: 60_000 }),
   CODITECT_RATE_LIMIT_REFRESH_IP: RateSpec.default({ max: 60, windowMs: 60_000 }),
-  /** Per-account limit on login attempts (by email). */
-  CODITECT_RATE_LIMIT_LOGIN_ACCOUNT: RateSpec.default({ max: 10, windowMs: 300_000 }),
+  /** Failed sign-ins per (client IP, account) pair: back-off tiers that all apply. A third party cannot lock the account out. */
+  CODITECT_RATE_LIMIT_LOGIN_PAIR: RateTiers.default([{ max: 5, windowMs: 60_000 }, { max: 20, windowMs: 3_600_000 }]),
+  /** Failed sign-ins per account from all clients: a ceiling only a distributed attack reaches. */
+  CODITECT_RATE_LIMIT_LOGIN_ACCOUNT: RateSpec.default({ max: 200, windowMs: 3_600_000 }),
+  /** Per-user limits: chat, compare and the compatible endpoints. */
+  CODITECT_RATE_LIMIT_LLM: RateSpec.default({ max: 300, windowMs: 60_000 }),
+  CODITECT_RATE_LIMIT_PROVIDER_TEST: RateSpec.default({ max: 30, windowMs: 60_000 }),
+  /** Snapshot create and restore. */
+  CODITECT_RATE_LIMIT_SNAPSHOT: RateSpec.default({ max: 30, windowMs: 60_000 }),
+  CODITECT_RATE_LIMIT_SESSION_CREATE: RateSpec.default({ max: 60, windowMs: 60_000 }),
+  CODITECT_RATE_LIMIT_WORKSPACE_OPEN: RateSpec.default({ max: 120, windowMs: 60_000 }),
+  /** Prometheus `/metrics` listener (`host:port` or `off`); the public port never serves it. */
+  CODITECT_METRICS_LISTEN: ListenSpec.default({ host: '127.0.0.1', port: 9464 }),
+  /** When set, `/metrics` on the public port also answers, to `Authorization: Bearer <token>` only. */
+  CODITECT_METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   /** Fastify trustProxy: `false`, `true`, a hop count, or a comma-separated list of addresses/CIDRs. */
   CODITECT_TRUST_PROXY: z.string().default('false'),
   CODITECT_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -127,6 +157,8 @@ const EnvSchema = z.object({
   CODITECT_WORKSPACE_RUN_DIR: z.string().min(1).optional(),
   CODITECT_WORKSPACE_IDLE_MINUTES: z.coerce.number().min(0.01).default(15),
   CODITECT_MAX_WORKSPACES: z.coerce.number().int().min(1).default(20),
+  /** Running workspaces one tenant may have across all nodes (429 workspace_limit past it). */
+  CODITECT_MAX_WORKSPACES_PER_TENANT: z.coerce.number().int().min(1).default(5),
   /** Lifetime of the path-scoped workspace cookie; it slides while the IDE is in use. */
   CODITECT_WORKSPACE_TOKEN_TTL_SECONDS: z.coerce.number().int().min(5).default(900),
   /** Mark cookies Secure (set behind HTTPS). */
@@ -196,7 +228,15 @@ export interface Config {
     accessTtlSeconds: number;
   };
   refreshTtlMs: number;
-  rateLimits: { loginIp: RateLimit; registerIp: RateLimit; refreshIp: RateLimit; loginAccount: RateLimit };
+  rateLimits: {
+    loginIp: RateLimit; registerIp: RateLimit; refreshIp: RateLimit;
+    /** Back-off tiers of failed sign-ins per (IP, account). */
+    loginPair: RateLimit[];
+    /** Failed sign-ins per account, all clients. */
+    loginAccount: RateLimit;
+  } & Record<RateLimitClass, RateLimit>;
+  /** The metrics listener (undefined: none) and the optional bearer token for `/metrics` on the public port. */
+  metrics: { listen: { host: string; port: number } | undefined; token: string | undefined };
   trustProxy: boolean | number | string[];
   logLevel: string;
   webDir: string | undefined;
@@ -210,6 +250,7 @@ export interface Config {
     runDir: string;
     idleTimeoutMs: number;
     maxRunning: number;
+    maxPerTenant: number;
     tokenTtlSeconds: number;
     secureCookies: boolean;
     dangerouslyUnsandboxed: boolean;
@@ -318,8 +359,15 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       loginIp: e.CODITECT_RATE_LIMIT_LOGIN_IP,
       registerIp: e.CODITECT_RATE_LIMIT_REGISTER_IP,
       refreshIp: e.CODITECT_RATE_LIMIT_REFRESH_IP,
+      loginPair: e.CODITECT_RATE_LIMIT_LOGIN_PAIR,
       loginAccount: e.CODITECT_RATE_LIMIT_LOGIN_ACCOUNT,
+      llm: e.CODITECT_RATE_LIMIT_LLM,
+      providerTest: e.CODITECT_RATE_LIMIT_PROVIDER_TEST,
+      snapshot: e.CODITECT_RATE_LIMIT_SNAPSHOT,
+      sessionCreate: e.CODITECT_RATE_LIMIT_SESSION_CREATE,
+      workspaceOpen: e.CODITECT_RATE_LIMIT_WORKSPACE_OPEN,
     },
+    metrics: { listen: e.CODITECT_METRICS_LISTEN ?? undefined, token: e.CODITECT_METRICS_TOKEN },
     trustProxy: parseTrustProxy(e.CODITECT_TRUST_PROXY),
     logLevel: e.CODITECT_LOG_LEVEL,
     webDir: e.CODITECT_WEB_DIR ? path.resolve(e.CODITECT_WEB_DIR) : undefined,
@@ -338,6 +386,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       runDir: path.resolve(e.CODITECT_WORKSPACE_RUN_DIR ?? path.join(os.tmpdir(), `coditect-run-${process.getuid?.() ?? 0}`)),
       idleTimeoutMs: Math.round(e.CODITECT_WORKSPACE_IDLE_MINUTES * 60_000),
       maxRunning: e.CODITECT_MAX_WORKSPACES,
+      maxPerTenant: e.CODITECT_MAX_WORKSPACES_PER_TENANT,
       tokenTtlSeconds: e.CODITECT_WORKSPACE_TOKEN_TTL_SECONDS,
       secureCookies: e.CODITECT_SECURE_COOKIES,
       dangerouslyUnsandboxed: e.CODITECT_DANGEROUS_UNSANDBOXED_WORKSPACES,

@@ -4,14 +4,10 @@ import type { Deps } from '../deps.js';
 import { readBool, readJson } from '../store/database.js';
 import { findApiTokenByHash, touchApiToken } from '../store/repositories/api-tokens.js';
 import { findUser } from '../store/repositories/users.js';
-import { WORKSPACE_TOKEN_PREFIX } from '../workspaces/workspace-host.js';
 import { AppError } from './app-error.js';
-import type { AuthContext } from './authenticate.js';
+import { assertLiveAuthSession, type AuthContext } from './authenticate.js';
 
 export { API_TOKEN_PREFIX, type TokenScope };
-
-/** Scope entry `workspace:{sessionId}` marks a token minted for one running workspace. */
-export const WORKSPACE_SCOPE_PREFIX = 'workspace:';
 
 const TOUCH_INTERVAL_MS = 60_000;
 
@@ -21,20 +17,28 @@ export interface TokenCaller extends AuthContext {
 }
 
 /**
- * Verifies a non-JWT token: a workspace's own token (`cdw_…`, valid only through
- * that workspace's API socket while it runs) or a personal access token (`cdt_…`).
+ * Verifies a workspace's own token (`cdw_…`): valid only on requests that came
+ * through that very instance's API socket while it runs, and only while a
+ * login that opened it is still live (logout-all, a password change or a
+ * reused refresh token end it on the next request).
  */
-export async function authenticateToken(deps: Deps, request: FastifyRequest, token: string, scope: TokenScope): Promise<AuthContext> {
-  if (token.startsWith(WORKSPACE_TOKEN_PREFIX)) {
-    const caller = await deps.workspaces.verifyApiToken(request.raw, token);
-    if (!caller) throw new AppError('invalid_token', 'Workspace token not valid here (the workspace stopped, or the request did not come from it)');
-    return { tenantId: caller.tenantId, userId: caller.userId, sessionId: `workspace:${caller.workspaceId}`, workspaceSessionId: caller.workspaceId };
+export async function authenticateWorkspaceToken(deps: Deps, request: FastifyRequest, token: string): Promise<AuthContext> {
+  const caller = await deps.workspaces.verifyApiToken(request.raw, token);
+  if (!caller) throw new AppError('invalid_token', 'Workspace token not valid here (the workspace stopped, or the request did not come from it)');
+  let ended: unknown = new AppError('session_revoked', 'The sign-in that opened this workspace has ended; open it again');
+  for (const sessionId of caller.openedBy) {
+    try {
+      await assertLiveAuthSession(deps, { tenantId: caller.tenantId, userId: caller.userId, sessionId });
+      return { tenantId: caller.tenantId, userId: caller.userId, sessionId, workspaceSessionId: caller.workspaceId };
+    } catch (err) {
+      ended = err;
+    }
   }
-  return authenticateApiToken(deps, token, scope);
+  throw ended;
 }
 
 /** Verifies a personal access token: known, not revoked, not expired, user active, scope granted. */
-async function authenticateApiToken(deps: Deps, token: string, scope: TokenScope): Promise<TokenCaller> {
+export async function authenticateApiToken(deps: Deps, token: string, scope: TokenScope): Promise<TokenCaller> {
   const now = deps.now();
   const row = await deps.store.system((tx) => findApiTokenByHash(tx, hashApiToken(token)));
   if (!row || row.revoked_at) throw new AppError('invalid_token', 'Unknown or revoked access token');
@@ -47,10 +51,8 @@ async function authenticateApiToken(deps: Deps, token: string, scope: TokenScope
     return findUser(tx, row.tenant_id, row.user_id);
   });
   if (!user || !readBool(user.is_active)) throw new AppError('account_disabled', 'This account is disabled');
-  if (!scopes.includes(scope)) throw new AppError('invalid_token', `This access token lacks the "${scope}" scope`);
-  // A workspace's token (minted by the runner) is confined to its own session.
-  const workspace = (scopes as string[]).find((x) => x.startsWith(WORKSPACE_SCOPE_PREFIX))?.slice(WORKSPACE_SCOPE_PREFIX.length);
-  return { tenantId: row.tenant_id, userId: row.user_id, sessionId: `token:${row.id}`, scopes, ...(workspace ? { workspaceSessionId: workspace } : {}) };
+  if (!scopes.includes(scope)) throw new AppError('insufficient_scope', `This access token lacks the "${scope}" scope`);
+  return { tenantId: row.tenant_id, userId: row.user_id, sessionId: `token:${row.id}`, scopes };
 }
 
 /** The token a request presents: `Authorization: Bearer …`, or `x-api-key` (what Anthropic clients send). */
@@ -60,4 +62,3 @@ export function presentedToken(request: FastifyRequest): string | undefined {
   const apiKey = request.headers['x-api-key'];
   return bearer ?? (typeof apiKey === 'string' ? apiKey : undefined);
 }
-

@@ -1,16 +1,17 @@
-import { API_PREFIX, type Endpoint, type FieldIssue, type OutputOf } from '@coditect/contract';
+import { API_PREFIX, type Endpoint, type FieldIssue, type OutputOf, type PlainEndpoint } from '@coditect/contract';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import type { ClientInfo, Deps } from '../deps.js';
 import { AppError } from './app-error.js';
 import { authenticate, type AuthContext } from './authenticate.js';
+import { arrivedViaWorkspace } from '../workspaces/workspace-host.js';
 
 /** What a handler receives: validated input, the caller, and the raw request for the rare extra. */
 export interface HandlerInput<E extends Endpoint> {
   body: OutputOf<E, 'body'>;
   query: OutputOf<E, 'query'>;
   params: OutputOf<E, 'params'>;
-  auth: E extends { auth: true } ? AuthContext : undefined;
+  auth: E extends { callers: { public: true } } ? undefined : AuthContext;
   client: ClientInfo;
   request: FastifyRequest;
   reply: FastifyReply;
@@ -32,6 +33,24 @@ export function validate(schema: z.ZodType | undefined, value: unknown, where: s
 }
 
 /**
+ * The first step of every endpoint's pipeline, JSON or plain: who is calling
+ * (checked against the endpoint's `callers`), then the caller's rate limit.
+ * Public endpoints are refused on a workspace's API socket (it reaches only
+ * what the workspace token may).
+ */
+export async function admit(deps: Deps, request: FastifyRequest, endpoint: Pick<PlainEndpoint, 'callers' | 'rateLimit'>): Promise<AuthContext | undefined> {
+  if (endpoint.callers.public) {
+    if (arrivedViaWorkspace(request.raw) !== undefined) throw new AppError('insufficient_scope', 'The workspace token cannot call this endpoint');
+    return undefined;
+  }
+  const auth = await authenticate(deps, request, endpoint.callers);
+  if (endpoint.rateLimit) {
+    await deps.limiter.consume(`${endpoint.rateLimit}:${auth.tenantId}:${auth.userId}`, deps.config.rateLimits[endpoint.rateLimit]);
+  }
+  return auth;
+}
+
+/**
  * Registers an endpoint of the contract. The pipeline is always the same:
  * authenticate → validate → handler (a command) → status + presented body.
  */
@@ -42,7 +61,7 @@ export function route<E extends Endpoint>(
     method: endpoint.method,
     url: API_PREFIX + endpoint.path,
     handler: async (request, reply) => {
-      const auth = endpoint.auth ? await authenticate(deps, request, endpoint.tokenScope) : undefined;
+      const auth = await admit(deps, request, endpoint);
       const input = {
         body: validate(endpoint.body, request.body, 'body'),
         query: validate(endpoint.query, request.query, 'query'),

@@ -1,6 +1,17 @@
 import type { UsageEvent } from '@coditect/contract';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { catalogModels } from '../llm/providers/catalog.js';
 import type { Store } from '../store/database.js';
+
+const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
+
+/**
+ * A model label a tenant cannot multiply: catalog models by name, anything
+ * else (self-hosted, typed by hand) as `other`.
+ */
+function modelLabel(u: UsageEvent): string {
+  return catalogModels(u.provider).some((m) => m.id === u.model || m.model === u.model) ? u.model : 'other';
+}
 
 /**
  * Prometheus metrics of one server process. Features register their own
@@ -38,11 +49,23 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  /**
+   * Label set of one HTTP request, bounded whatever clients send: the route
+   * template when the contract lists it (`knownRoutes`, `METHOD /path`), else
+   * `other`; methods outside the HTTP set are `other` too.
+   */
+  observeHttp(knownRoutes: ReadonlySet<string>, method: string, route: string | undefined, status: number, seconds: number): void {
+    const m = METHODS.has(method) ? method : 'other';
+    const known = route !== undefined && knownRoutes.has(`${m === 'HEAD' ? 'GET' : m} ${route}`);
+    this.httpDuration.observe({ method: m, route: known ? route : 'other', status: status >= 100 && status < 600 ? status : 0 }, seconds);
+  }
+
   /** Accounts one finished upstream call (the gateway calls this with its usage event). */
   recordLlmUsage(u: UsageEvent): void {
-    this.llmTokens.inc({ provider: u.provider, model: u.model, direction: 'input' }, u.inputTokens);
-    this.llmTokens.inc({ provider: u.provider, model: u.model, direction: 'output' }, u.outputTokens);
-    this.llmCost.inc({ provider: u.provider, model: u.model }, u.costUsd);
+    const model = modelLabel(u);
+    this.llmTokens.inc({ provider: u.provider, model, direction: 'input' }, u.inputTokens);
+    this.llmTokens.inc({ provider: u.provider, model, direction: 'output' }, u.outputTokens);
+    this.llmCost.inc({ provider: u.provider, model }, u.costUsd);
     this.llmCalls.inc({ provider: u.provider, status: u.status });
   }
 

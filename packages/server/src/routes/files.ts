@@ -1,6 +1,7 @@
 import multipart from '@fastify/multipart';
 import {
   API_PREFIX, ArchiveQuery, endpoints, fileStreamEndpoints, IdParams, ReadContentQuery, UploadQuery, WriteContentQuery,
+  type PlainEndpoint,
 } from '@coditect/contract';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
@@ -12,8 +13,8 @@ import { openDownload } from '../files/read-file.js';
 import { openWorkspace, type Workspace } from '../files/workspace-access.js';
 import { uploadFiles, writeFile } from '../files/write-file.js';
 import { AppError } from '../http/app-error.js';
-import { authenticate } from '../http/authenticate.js';
-import { route, validate } from '../http/route.js';
+import type { AuthContext } from '../http/authenticate.js';
+import { admit, route, validate } from '../http/route.js';
 import { getStorageUsage } from '../storage/snapshot-commands.js';
 
 const header = (request: FastifyRequest, name: string): string | undefined => {
@@ -22,8 +23,10 @@ const header = (request: FastifyRequest, name: string): string | undefined => {
 };
 
 /** The pipeline of a streaming endpoint: authenticate → validate → open the workspace (404 across tenants). */
-async function streamingInput<Q extends z.ZodType>(deps: Deps, request: FastifyRequest, query: Q): Promise<{ ws: Workspace; query: z.output<Q> }> {
-  const auth = await authenticate(deps, request);
+async function streamingInput<Q extends z.ZodType>(
+  deps: Deps, request: FastifyRequest, endpoint: PlainEndpoint, query: Q,
+): Promise<{ ws: Workspace; query: z.output<Q> }> {
+  const auth = (await admit(deps, request, endpoint)) as AuthContext;
   const params = validate(IdParams, request.params, 'path') as z.output<typeof IdParams>;
   const q = validate(query, request.query, 'query') as z.output<Q>;
   return { ws: await openWorkspace(deps, auth, params.id), query: q };
@@ -57,7 +60,7 @@ export async function fileRoutes(app: FastifyInstance, deps: Deps): Promise<void
   route(app, deps, endpoints.storageUsage, ({ auth }) => getStorageUsage(deps, auth));
 
   app.get(url(fileStreamEndpoints.readContent.path), async (request, reply) => {
-    const { ws, query } = await streamingInput(deps, request, ReadContentQuery);
+    const { ws, query } = await streamingInput(deps, request, fileStreamEndpoints.readContent, ReadContentQuery);
     const d = await openDownload(ws, query.path, {
       range: header(request, 'range'), ifNoneMatch: header(request, 'if-none-match'), ifRange: header(request, 'if-range'),
     });
@@ -66,7 +69,7 @@ export async function fileRoutes(app: FastifyInstance, deps: Deps): Promise<void
   });
 
   app.get(url(fileStreamEndpoints.archive.path), async (request, reply) => {
-    const { ws, query } = await streamingInput(deps, request, ArchiveQuery);
+    const { ws, query } = await streamingInput(deps, request, fileStreamEndpoints.archive, ArchiveQuery);
     const a = await openArchive(ws, query);
     reply.header('content-type', a.contentType)
       .header('content-disposition', `attachment; filename*=UTF-8''${encodeURIComponent(a.filename)}`);
@@ -78,7 +81,7 @@ export async function fileRoutes(app: FastifyInstance, deps: Deps): Promise<void
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser('*', (_request, _payload, done) => done(null, undefined));
     scope.put(url(fileStreamEndpoints.writeContent.path), (request, reply) => consumingBody(request, reply, async () => {
-      const { ws, query } = await streamingInput(deps, request, WriteContentQuery);
+      const { ws, query } = await streamingInput(deps, request, fileStreamEndpoints.writeContent, WriteContentQuery);
       const length = header(request, 'content-length');
       const written = await writeFile(deps, ws, query.path, request.raw, {
         parents: Boolean(query.parents),
@@ -99,7 +102,7 @@ export async function fileRoutes(app: FastifyInstance, deps: Deps): Promise<void
       limits: { fileSize: deps.config.storage.maxFileBytes + 1, files: 10_000, fields: 100, fieldSize: 64 * 1024 },
     });
     scope.post(url(fileStreamEndpoints.upload.path), (request, reply) => consumingBody(request, reply, async () => {
-      const { ws, query } = await streamingInput(deps, request, UploadQuery);
+      const { ws, query } = await streamingInput(deps, request, fileStreamEndpoints.upload, UploadQuery);
       if (!request.isMultipart()) {
         throw new AppError('unsupported_media_type', 'Send multipart/form-data');
       }

@@ -12,9 +12,9 @@ import { openAiCompatRoutes } from '../llm/compat/openai.js';
 import { createLlmGateway } from '../llm/index.js';
 
 /**
- * The LLM gateway's routes. `/llm/*` accept a signed-in user's access token
- * or a personal access token with the `llm` scope (the CLI); token management
- * needs a signed-in user, so a leaked token cannot mint more.
+ * The LLM gateway's routes. Who may call each is the contract's `callers`:
+ * provider settings, the budget and token management need a signed-in user,
+ * so a leaked token can neither mint more nor redirect a key.
  */
 export async function llmRoutes(app: FastifyInstance, deps: Deps): Promise<void> {
   const gateway = createLlmGateway(deps);

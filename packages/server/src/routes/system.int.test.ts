@@ -57,16 +57,10 @@ describeEachEngine('system endpoints and HTTP edge cases', (engine) => {
     expect(proto.status).toBe(400);
   });
 
-  it('/metrics exposes per-route latency histograms in Prometheus format', async () => {
-    await t.api.get('/health');
+  it('/metrics is not on the public port (404), by default', async () => {
     const res = await fetch(`${t.origin}/metrics`);
-    expect(res.status).toBe(200);
-    expect(res.headers.get('content-type')).toContain('text/plain');
-    const text = await res.text();
-    expect(text).toMatch(/coditect_http_request_duration_seconds_count\{method="GET",route="\/api\/v5\/health",status="200"\} [1-9]/);
-    expect(text).toContain('coditect_process_resident_memory_bytes');
-    expect(text).toMatch(/^coditect_workspaces_running 0$/m);
-    if (engine === 'postgres') expect(text).toMatch(/coditect_db_pool_connections\{state="total"\} [1-9]/);
+    expect(res.status).toBe(404);
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe('route_not_found');
   });
 
   it('CORS: only the configured origin is allowed, preflight included', async () => {

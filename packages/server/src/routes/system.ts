@@ -1,8 +1,17 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { API_PREFIX, buildOpenApiDocument, endpoints } from '@coditect/contract';
 import type { FastifyInstance } from 'fastify';
 import type { Deps } from '../deps.js';
 import { AppError } from '../http/app-error.js';
 import { route } from '../http/route.js';
+import { presentedToken } from '../http/authenticate-api-token.js';
+
+/** Constant-time comparison of a presented secret with the configured one. */
+function sameSecret(presented: string | undefined, expected: string): boolean {
+  const a = createHash('sha256').update(presented ?? '').digest();
+  const b = createHash('sha256').update(expected).digest();
+  return presented !== undefined && timingSafeEqual(a, b);
+}
 
 export const VERSION = '0.1.0';
 
@@ -20,8 +29,14 @@ export async function systemRoutes(app: FastifyInstance, deps: Deps): Promise<vo
 
   route(app, deps, endpoints.jwks, async () => deps.tokens.jwks() as never);
 
-  // Prometheus scrape target; keep it off the public edge (the nginx config denies it).
-  app.get('/metrics', async (_request, reply) => {
+  // Prometheus scrapes the metrics listener (CODITECT_METRICS_LISTEN). On the public port
+  // /metrics is a 404 (not the web app's index.html), unless CODITECT_METRICS_TOKEN is set
+  // and presented as a bearer token.
+  const metricsToken = deps.config.metrics.token;
+  app.get('/metrics', async (request, reply) => {
+    if (!metricsToken || !sameSecret(presentedToken(request), metricsToken)) {
+      throw new AppError('route_not_found', `No route for GET ${request.url.split('?')[0]}`);
+    }
     reply.header('content-type', deps.metrics.registry.contentType);
     return deps.metrics.registry.metrics();
   });

@@ -54,6 +54,41 @@ export class WorkspacePlacements {
     return row.node_url;
   }
 
+  /**
+   * Claims the session for this node unless the tenant's other live
+   * placements already reach `max`. One transaction, serialised per tenant
+   * (an advisory lock on PostgreSQL; SQLite runs one transaction at a time),
+   * so racing claims on any number of nodes never exceed the cap. False: over it.
+   */
+  async claimWithinCap(tenantId: string, sessionId: string, max: number): Promise<boolean> {
+    const now = new Date().toISOString();
+    return this.store.tenant(tenantId, async (tx) => {
+      if (this.store.dialect === 'postgres') await sql`select pg_advisory_xact_lock(hashtext(${`workspace-cap:${tenantId}`}))`.execute(tx);
+      const others = await tx.selectFrom('workspace_placements').select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('tenant_id', '=', tenantId).where('session_id', '!=', sessionId).where('expires_at', '>', now).executeTakeFirst();
+      if (Number(others?.n ?? 0) >= max) return false;
+      await tx.insertInto('workspace_placements')
+        .values({ tenant_id: tenantId, session_id: sessionId, node_id: this.nodeId, node_url: this.nodeUrl(), expires_at: this.expiry() })
+        .onConflict((oc) => oc.columns(['tenant_id', 'session_id'])
+          .doUpdateSet({ node_id: this.nodeId, node_url: this.nodeUrl(), expires_at: this.expiry() })
+          .where((eb) => eb.or([
+            eb('workspace_placements.node_id', '=', this.nodeId),
+            eb('workspace_placements.expires_at', '<=', sql<string>`${now}`),
+          ])))
+        .execute();
+      return true;
+    });
+  }
+
+  /** How many of the tenant's sessions live nodes run (this node's included). */
+  async countLive(tenantId: string): Promise<number> {
+    const now = new Date().toISOString();
+    const row = await this.store.read(tenantId, (db) => db.selectFrom('workspace_placements')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('tenant_id', '=', tenantId).where('expires_at', '>', now).executeTakeFirst());
+    return Number(row?.n ?? 0);
+  }
+
   async release(tenantId: string, sessionId: string): Promise<void> {
     await this.store.tenant(tenantId, (tx) => tx.deleteFrom('workspace_placements')
       .where('tenant_id', '=', tenantId).where('session_id', '=', sessionId).where('node_id', '=', this.nodeId).execute());

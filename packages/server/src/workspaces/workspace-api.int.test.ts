@@ -131,10 +131,10 @@ describe.skipIf(!sandbox.ok)('workspaces through the API (real sandbox, real The
     const patched = await viaSocket(sock, 'PATCH', `/api/v5/sessions/${s.id}`, token, { activeFiles: ['x.ts'] });
     expect(patched.status).toBe(200);
     expect(patched.body.activeFiles).toEqual(['x.ts']);
-    // Its own session only: siblings look absent, and it cannot open, stop or create.
+    // Its own session only: siblings look absent; deleting, opening, stopping or creating is not for it (403).
     expect((await viaSocket(sock, 'GET', `/api/v5/sessions/${other.id}`, token)).status).toBe(404);
-    expect((await viaSocket(sock, 'DELETE', `/api/v5/sessions/${other.id}`, token)).status).toBe(404);
-    expect((await viaSocket(sock, 'POST', `/api/v5/sessions/${s.id}/stop`, token)).status).toBe(401);
+    expect((await viaSocket(sock, 'DELETE', `/api/v5/sessions/${other.id}`, token)).status).toBe(403);
+    expect((await viaSocket(sock, 'POST', `/api/v5/sessions/${s.id}/stop`, token)).status).toBe(403);
     expect((await viaSocket(sock, 'GET', '/api/v5/sessions', token)).body.items.map((x: { id: string }) => x.id)).toEqual([s.id]);
     // Exfiltrated to the public port, it is worthless.
     expect((await t.api.get(`/sessions/${s.id}`, { token })).status).toBe(401);

@@ -21,6 +21,9 @@ import type { WorkspaceProcess } from './workspace-process.js';
 export const ARRIVED_VIA_WORKSPACE = Symbol('coditect.workspaceSocket');
 type TaggedRequest = IncomingMessage & { [ARRIVED_VIA_WORKSPACE]?: string };
 
+/** The session whose API socket this request came through; undefined for the public port. */
+export const arrivedViaWorkspace = (request: IncomingMessage): string | undefined => (request as TaggedRequest)[ARRIVED_VIA_WORKSPACE];
+
 /** Prefix of a workspace API token, so the authenticator can tell it from other tokens. */
 export const WORKSPACE_TOKEN_PREFIX = 'cdw_';
 
@@ -31,6 +34,16 @@ export interface WorkspaceCaller {
   tenantId: string;
   userId: string;
   workspaceId: string;
+}
+
+/** Who opened a workspace: the auth session (login) whose life its token shares. */
+export interface WorkspaceOpener extends WorkspaceCaller {
+  authSessionId: string;
+}
+
+/** A verified workspace token: the workspace, and the logins that opened this instance (its token lives while one does). */
+export interface VerifiedWorkspaceToken extends WorkspaceCaller {
+  openedBy: string[];
 }
 
 /**
@@ -52,6 +65,10 @@ export class WorkspaceHost {
   private readonly tenantOf = new Map<string, string>();
   private nodeUrl = '';
   private readonly nonces = new Map<string, string>();
+  /** privilege: auth sessions that opened each running instance; its token dies when all of them have ended. */
+  private readonly openers = new Map<string, Set<string>>();
+  /** privilege: conversations each running instance started; the only ones its token may continue. */
+  private readonly conversations = new Map<string, Set<string>>();
   private readonly apiServers = new Map<string, http.Server>();
   private router: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
   private readonly audience: string;
@@ -138,9 +155,13 @@ export class WorkspaceHost {
   }
 
   /** Starts (or joins the start of) the session's IDE; creates its directory on first open. */
-  async open(caller: WorkspaceCaller): Promise<WorkspaceProcess> {
+  async open(caller: WorkspaceOpener): Promise<WorkspaceProcess> {
     const { tenantId, userId, workspaceId } = caller;
     this.tenantOf.set(workspaceId, tenantId);
+    // privilege: the token lives while a login that opened this instance does.
+    const openedBy = this.openers.get(workspaceId) ?? new Set<string>();
+    openedBy.add(caller.authSessionId);
+    this.openers.set(workspaceId, openedBy);
     let nonce = this.nonces.get(workspaceId);
     if (!nonce) {
       nonce = randomUUID();
@@ -173,7 +194,7 @@ export class WorkspaceHost {
   }
 
   /** Verifies a workspace API token presented on `request`; undefined when it is not valid here and now. */
-  async verifyApiToken(request: IncomingMessage, token: string): Promise<WorkspaceCaller | undefined> {
+  async verifyApiToken(request: IncomingMessage, token: string): Promise<VerifiedWorkspaceToken | undefined> {
     const via = (request as TaggedRequest)[ARRIVED_VIA_WORKSPACE];
     if (!via || !token.startsWith(WORKSPACE_TOKEN_PREFIX)) return undefined;
     try {
@@ -183,10 +204,22 @@ export class WorkspaceHost {
       const { sub, tid, wid, nonce, typ } = payload;
       if (typ !== 'workspace-api' || wid !== via || typeof sub !== 'string' || typeof tid !== 'string') return undefined;
       if (!nonce || this.nonces.get(wid) !== nonce) return undefined;
-      return { tenantId: tid, userId: sub, workspaceId: wid };
+      return { tenantId: tid, userId: sub, workspaceId: wid, openedBy: [...(this.openers.get(wid) ?? [])] };
     } catch {
       return undefined;
     }
+  }
+
+  /** privilege: records a conversation this running instance started through the gateway. */
+  rememberConversation(workspaceId: string, conversationId: string): void {
+    const set = this.conversations.get(workspaceId) ?? new Set<string>();
+    set.add(conversationId);
+    this.conversations.set(workspaceId, set);
+  }
+
+  /** privilege: whether this running instance started the conversation (others' history stays out of its reach). */
+  startedConversation(workspaceId: string, conversationId: string): boolean {
+    return this.conversations.get(workspaceId)?.has(conversationId) ?? false;
   }
 
   /** Stops every workspace and closes their sockets (server shutdown). */
@@ -229,6 +262,8 @@ export class WorkspaceHost {
   private async retire(workspaceId: string): Promise<void> {
     this.usage.untrack(workspaceId);
     this.nonces.delete(workspaceId);
+    this.openers.delete(workspaceId);
+    this.conversations.delete(workspaceId);
     await this.closeApiSocket(workspaceId);
     const tenantId = this.tenantOf.get(workspaceId);
     if (tenantId) {

@@ -26,6 +26,8 @@ export async function startTestServer(webDir: string, env: Record<string, string
     // Generous limits: many sign-ins happen from one loopback address.
     CODITECT_RATE_LIMIT_LOGIN_IP: '1000/60s', CODITECT_RATE_LIMIT_REGISTER_IP: '1000/60s',
     CODITECT_RATE_LIMIT_REFRESH_IP: '5000/60s', CODITECT_RATE_LIMIT_LOGIN_ACCOUNT: '100/60s',
+    CODITECT_RATE_LIMIT_SESSION_CREATE: '1000/60s', CODITECT_RATE_LIMIT_WORKSPACE_OPEN: '1000/60s',
+    CODITECT_MAX_WORKSPACES_PER_TENANT: '100', CODITECT_METRICS_LISTEN: 'off',
     ...env,
   });
   const server = await startServer(config);

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { API_PREFIX } from '@coditect/contract';
+import { API_PREFIX, compatEndpoints } from '@coditect/contract';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
-import { authenticateToken, presentedToken } from '../../http/authenticate-api-token.js';
+import type { AuthContext } from '../../http/authenticate.js';
+import { admit } from '../../http/route.js';
 import type { Deps } from '../../deps.js';
 import { AppError } from '../../http/app-error.js';
 import { toAppError, type LlmGateway } from '../gateway.js';
@@ -41,11 +42,9 @@ function sendError(reply: FastifyReply, err: unknown) {
 }
 
 export async function anthropicCompatRoutes(app: FastifyInstance, deps: Deps, gateway: LlmGateway): Promise<void> {
-  app.post(`${ANTHROPIC_BASE}/v1/messages`, { bodyLimit: 16 * 1024 * 1024 }, async (request, reply) => {
+  app.post(API_PREFIX + compatEndpoints.anthropicMessages.path, { bodyLimit: 16 * 1024 * 1024 }, async (request, reply) => {
     try {
-      const token = presentedToken(request);
-      if (!token) throw new AppError('missing_token', 'Send a Coditect personal access token as x-api-key');
-      const who = await authenticateToken(deps, request, token, 'llm');
+      const who = (await admit(deps, request, compatEndpoints.anthropicMessages)) as AuthContext;
       const parsed = Body.safeParse(request.body);
       if (!parsed.success) {
         throw new AppError('validation_failed', parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { API_PREFIX } from '@coditect/contract';
+import { API_PREFIX, compatEndpoints } from '@coditect/contract';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { authenticateToken, presentedToken } from '../../http/authenticate-api-token.js';
+import type { AuthContext } from '../../http/authenticate.js';
+import { admit } from '../../http/route.js';
 import { listModels } from '../../commands/llm-providers.js';
 import type { Deps } from '../../deps.js';
 import { AppError } from '../../http/app-error.js';
@@ -39,15 +40,12 @@ function sendError(reply: FastifyReply, err: unknown) {
 }
 
 export async function openAiCompatRoutes(app: FastifyInstance, deps: Deps, gateway: LlmGateway): Promise<void> {
-  const auth = (request: FastifyRequest) => {
-    const token = presentedToken(request);
-    if (!token) throw new AppError('missing_token', 'Send a Coditect personal access token as the API key');
-    return authenticateToken(deps, request, token, 'llm');
-  };
+  const auth = async (request: FastifyRequest, endpoint: typeof compatEndpoints[keyof typeof compatEndpoints]) =>
+    (await admit(deps, request, endpoint)) as AuthContext;
 
-  app.get(`${OPENAI_BASE}/models`, async (request, reply) => {
+  app.get(API_PREFIX + compatEndpoints.openaiModels.path, async (request, reply) => {
     try {
-      const caller = await auth(request);
+      const caller = await auth(request, compatEndpoints.openaiModels);
       const { items } = await listModels(gateway, caller);
       return { object: 'list', data: items.map((m) => ({ id: m.id, object: 'model', created: 0, owned_by: m.provider })) };
     } catch (err) {
@@ -55,9 +53,9 @@ export async function openAiCompatRoutes(app: FastifyInstance, deps: Deps, gatew
     }
   });
 
-  app.post(`${OPENAI_BASE}/chat/completions`, { bodyLimit: 16 * 1024 * 1024 }, async (request, reply) => {
+  app.post(API_PREFIX + compatEndpoints.openaiChat.path, { bodyLimit: 16 * 1024 * 1024 }, async (request, reply) => {
     try {
-      const who = await auth(request);
+      const who = await auth(request, compatEndpoints.openaiChat);
       const parsed = Body.safeParse(request.body);
       if (!parsed.success) {
         throw new AppError('validation_failed', parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
