@@ -210,9 +210,10 @@ describeEachEngine('files API', (engine) => {
         }
         expect(rejected((await files.upload(sid, p, { 'x.txt': 'pwned' })).status), `upload dir ${tag}`).toBe(true);
       }
-      // Reading through a link to outside answers invalid_path, never the content.
+      // Reading a link answers symlink_not_followed, never the content; so does a path through one.
       const viaLink = await files.get(sid, 'out-file');
-      expect(viaLink.json().error.code).toBe('invalid_path');
+      expect(viaLink.json().error.code).toBe('symlink_not_followed');
+      expect((await files.get(sid, 'inner/chain/secret.txt')).json().error.code).toBe('symlink_not_followed');
       expect(viaLink.buf.toString()).not.toContain('TOP SECRET');
       // Outside is untouched.
       expect(fs.readdirSync(outside)).toEqual(['secret.txt']);
@@ -230,11 +231,15 @@ describeEachEngine('files API', (engine) => {
       // Deleting the link removes the link, never its target.
       expect((await t.api.delete(`/sessions/${sid}/files?path=out-dir&recursive=true`, { token: a.accessToken })).status).toBe(204);
       expect(fs.readFileSync(secret, 'utf8')).toBe('TOP SECRET');
-      // A link inside the workspace to a file inside is followed for reads and writes.
+      // Even a link to a file inside is not followed (the server never resolves a link): reads and
+      // writes through it answer symlink_not_followed and leave link and target as they were.
       fs.symlinkSync('fresh.txt', path.join(ws, 'alias'));
-      expect((await files.put(sid, 'alias', 'through alias')).status).toBe(200);
-      expect(fs.readFileSync(path.join(ws, 'fresh.txt'), 'utf8')).toBe('through alias');
-      expect((await files.get(sid, 'alias')).buf.toString()).toBe('through alias');
+      const put = await files.put(sid, 'alias', 'through alias');
+      expect(put.status).toBe(400);
+      expect(put.body.error.code).toBe('symlink_not_followed');
+      expect((await files.get(sid, 'alias')).json().error.code).toBe('symlink_not_followed');
+      expect(fs.readlinkSync(path.join(ws, 'alias'))).toBe('fresh.txt');
+      expect((await files.put(sid, 'fresh.txt', 'direct')).status).toBe(200);
     });
   });
 
@@ -262,7 +267,7 @@ describeEachEngine('files API', (engine) => {
     // B restoring its own session to A's snapshot id: 404 too.
     const bs = (await createSession(t.api, b.accessToken)).id;
     expect((await t.api.post(`/sessions/${bs}/snapshots/${snap.body.id}/restore`, {}, { token: b.accessToken })).status).toBe(404);
-    expect(fs.readFileSync(path.join(ws, 'fresh.txt'), 'utf8')).toBe('through alias');
+    expect(fs.readFileSync(path.join(ws, 'fresh.txt'), 'utf8')).toBe('direct');
     expect((await bf.get(sid, 'fresh.txt')).status).toBe(404);
     // Unauthenticated: 401.
     expect((await fetch(files.url(sid, '/content', { path: 'fresh.txt' }))).status).toBe(401);

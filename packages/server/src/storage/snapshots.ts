@@ -7,6 +7,7 @@ import {
   addUsage, findHeldBlobs, findSnapshot, insertBlobs, insertSnapshot, latestSnapshot, sessionUsage, setSessionUsage,
   type SnapshotRow,
 } from '../store/repositories/workspace-storage.js';
+import { openRoot } from '../files/beneath/resolve.js';
 import { workspaceDir } from '../workspaces/workspace-paths.js';
 import { applyManifest } from './apply-manifest.js';
 import { blobKey } from './blob-store.js';
@@ -41,11 +42,10 @@ export async function snapshotWorkspace(
 ): Promise<SnapshotRow | undefined> {
   const dir = workspaceDir(deps.config.dataDir, tenantId, sessionId);
   return deps.storage.locks.run(workspaceLockKey(tenantId, sessionId), async () => {
-    const root = await fs.realpath(dir).catch(() => undefined);
-    if (!root) throw new AppError('not_found', 'The workspace has no files on this node');
-    const prev = await deps.store.tenant(tenantId, (tx) => latestSnapshot(tx, tenantId, sessionId));
+    const root = await openRoot(dir); // 404 when the workspace has no files on this node
     const staging = stagingFor(deps);
     try {
+      const prev = await deps.store.tenant(tenantId, (tx) => latestSnapshot(tx, tenantId, sessionId));
       const scan = await scanWorkspace(root, await previousEntries(deps, tenantId, prev), staging);
       const manifest = encodeManifest({ version: 1, entries: scan.entries });
       if (options.skipIfUnchanged && prev?.manifest_hash === manifest.hash) return undefined;
@@ -77,6 +77,7 @@ export async function snapshotWorkspace(
       });
       return row;
     } finally {
+      await root.close();
       await fs.rm(staging, { recursive: true, force: true });
     }
   });
