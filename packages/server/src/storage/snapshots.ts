@@ -7,6 +7,7 @@ import {
   addUsage, findHeldBlobs, findSnapshot, insertBlobs, insertSnapshot, latestSnapshot, sessionUsage, setSessionUsage,
   type SnapshotRow,
 } from '../store/repositories/workspace-storage.js';
+import { removeTree } from '../files/beneath/remove.js';
 import { openRoot } from '../files/beneath/resolve.js';
 import { workspaceDir } from '../workspaces/workspace-paths.js';
 import { applyManifest } from './apply-manifest.js';
@@ -137,7 +138,7 @@ export async function materializeWorkspace(
     await applyManifest(deps.storage.blobs, tenantId, building, manifest, staging);
     await fs.rename(building, dir);
   } catch (err) {
-    await fs.rm(building, { recursive: true, force: true });
+    await removeTree(building);
     if (options.chargeQuota) await deps.store.tenant(tenantId, (tx) => setSessionUsage(tx, tenantId, sessionId, 0));
     throw err;
   } finally {

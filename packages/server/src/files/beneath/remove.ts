@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { AppError } from '../../http/app-error.js';
 import { HeldDir, NotBeneath } from './held-dir.js';
 import { MAX_WALK_DEPTH, walkTree } from './walk.js';
@@ -64,5 +65,25 @@ export async function bytesAt(dir: HeldDir, name: string): Promise<number> {
     return total;
   } finally {
     await child.close();
+  }
+}
+
+/**
+ * Removes a whole workspace-like tree at a path the server made (a
+ * workspace, an IDE home, a half-built restore): its parent is opened by
+ * path, everything below by descriptor. Missing is fine.
+ */
+export async function removeTree(trustedPath: string): Promise<void> {
+  let parent: HeldDir;
+  try {
+    parent = await HeldDir.open(path.dirname(trustedPath));
+  } catch (err) {
+    if (errno(err) === 'ENOENT') return;
+    throw err;
+  }
+  try {
+    await removeEntry(parent, path.basename(trustedPath));
+  } finally {
+    await parent.close();
   }
 }
