@@ -1,11 +1,10 @@
-import type { FileHandle } from 'node:fs/promises';
 import { PassThrough, type Readable } from 'node:stream';
 import { finished, pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import type { ArchiveQuery } from '@coditect/contract';
 import tar from 'tar-stream';
 import yazl from 'yazl';
-import { HeldDir, NotBeneath } from './beneath/held-dir.js';
+import { NotBeneath, type HeldDir, type OpenedFile } from './beneath/held-dir.js';
 import { openDirAt, withRoot } from './beneath/resolve.js';
 import { walkTree, type TreeEntry } from './beneath/walk.js';
 import type { Workspace } from './workspace-access.js';
@@ -19,7 +18,7 @@ export interface ArchiveDownload {
 }
 
 /** Opens a file the walk met, through its held folder; one swapped for a link, FIFO or folder since is left out. */
-async function openEntry(e: TreeEntry): Promise<FileHandle | undefined> {
+async function openEntry(e: TreeEntry): Promise<OpenedFile | undefined> {
   try {
     return await e.dir.openFile(e.name);
   } catch (err) {
@@ -48,9 +47,10 @@ async function writeTar(dir: HeldDir, prefix: string, out: PassThrough): Promise
       const linkname = await e.dir.readlink(e.name).catch(() => undefined);
       if (linkname !== undefined) pack.entry({ ...header(e), type: 'symlink', linkname });
     } else if (e.type === 'file') {
-      const fh = await openEntry(e);
-      if (!fh) continue;
-      const size = Number((await fh.stat()).size);
+      const opened = await openEntry(e);
+      if (!opened) continue;
+      const fh = opened.handle;
+      const size = Number(opened.stat.size);
       if (size === 0) {
         await fh.close();
         pack.entry({ ...header(e), size: 0 });
@@ -75,10 +75,10 @@ async function writeZip(dir: HeldDir, prefix: string, out: PassThrough): Promise
     const options = { mtime: new Date(Number(e.stat.mtimeMs)), mode: Number(e.stat.mode) & 0o7777 };
     if (e.type === 'directory') zip.addEmptyDirectory(name, options);
     else if (e.type === 'file') {
-      const fh = await openEntry(e);
-      if (!fh) continue;
+      const opened = await openEntry(e);
+      if (!opened) continue;
       // The walk waits for this entry to be written: one file descriptor at a time, its folder still held.
-      const stream = fh.createReadStream();
+      const stream = opened.handle.createReadStream();
       zip.addReadStream(stream, name, options);
       await Promise.race([finished(stream), aborted]).finally(() => { stream.destroy(); });
     }

@@ -46,9 +46,8 @@ export async function openDownload(
   ws: Workspace, rawPath: string, headers: { range?: string; ifNoneMatch?: string; ifRange?: string },
 ): Promise<FileDownload> {
   const segments = parseWorkspacePath(rawPath);
-  const fh = await withRoot(ws.root, (root) => openFileAt(root, segments));
+  const { handle: fh, stat: st } = await withRoot(ws.root, (root) => openFileAt(root, segments));
   try {
-    const st = await fh.stat({ bigint: true });
     const etag = etagOf(st);
     const size = Number(st.size);
     const common: Record<string, string> = {

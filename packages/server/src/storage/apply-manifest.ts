@@ -95,13 +95,13 @@ async function syncDir(ctx: Apply, dir: HeldDir, at: string): Promise<void> {
 }
 
 async function sha256Of(dir: HeldDir, name: string): Promise<string | undefined> {
-  const fh = await dir.openFile(name).catch((err: unknown) => {
+  const opened = await dir.openFile(name).catch((err: unknown) => {
     if (err instanceof NotBeneath) return undefined;
     throw err;
   });
-  if (!fh) return undefined;
+  if (!opened) return undefined;
   const h = createHash('sha256');
-  await pipeline(fh.createReadStream({ highWaterMark: 1 << 20 }), h);
+  await pipeline(opened.handle.createReadStream({ highWaterMark: 1 << 20 }), h);
   return h.digest('hex');
 }
 

@@ -4,7 +4,7 @@ import fs, { type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { HeldDir, NotBeneath } from '../files/beneath/held-dir.js';
+import { NotBeneath, type HeldDir, type OpenedFile } from '../files/beneath/held-dir.js';
 import { walkTree } from '../files/beneath/walk.js';
 import type { ManifestEntry } from './manifest.js';
 
@@ -89,8 +89,8 @@ async function hashAndStageSmall(src: FileHandle, stagingDir: string): Promise<S
 /**
  * Walks a held workspace folder into manifest entries, by descriptor: every
  * folder is entered and every file opened below its held parent with
- * `O_NOFOLLOW` (a file is pinned and fstat'ed before it is read, so a FIFO or
- * a link swapped in is never read). Files whose inode, size and mtime match
+ * `O_NOFOLLOW` (and `O_NONBLOCK`, fstat'ed before a byte is read, so a FIFO
+ * or a link swapped in is never read). Files whose inode, size and mtime match
  * `previous` reuse its hash without being read; the rest are hashed and
  * staged, at most `concurrency` at a time while the walk goes on. Devices,
  * sockets and FIFOs are skipped.
@@ -127,18 +127,17 @@ export async function scanWorkspace(
           entries.push({ ...fileEntry(e.path, mode, e.stat), hash: prev.hash });
           continue;
         }
-        let fh: FileHandle;
+        let opened: OpenedFile;
         try {
-          fh = await e.dir.openFile(e.name);
+          opened = await e.dir.openFile(e.name);
         } catch (err) {
           if (err instanceof NotBeneath) continue; // swapped for a link, FIFO or folder since the lstat: left out
           throw err;
         }
         // What is read is what is described: the opened inode's own stat.
-        const st = await fh.stat({ bigint: true });
-        const entry = fileEntry(e.path, Number(st.mode) & 0o7777, st);
+        const entry = fileEntry(e.path, Number(opened.stat.mode) & 0o7777, opened.stat);
         entries.push(entry);
-        const job = read(entry, fh).catch((err: unknown) => {
+        const job = read(entry, opened.handle).catch((err: unknown) => {
           const code = (err as NodeJS.ErrnoException).code;
           if (code === 'ENOENT') vanished.add(entry);
           else failure ??= err;

@@ -11,9 +11,15 @@ import fs, { type FileHandle } from 'node:fs/promises';
  * never leads anywhere. A name is never a path: no `/`, no `..`.
  */
 
-/** Linux `O_PATH` (not exported by Node): names an inode without opening it, so a FIFO or device is never opened. */
+/** Linux `O_PATH` (not exported by Node): names an inode without opening it (no FIFO or device is ever opened for a chmod). */
 const O_PATH = 0o10000000;
 const { O_RDONLY, O_DIRECTORY, O_NOFOLLOW, O_NONBLOCK, O_NOCTTY } = constants;
+
+/** A regular file opened below a held folder, and the fstat of exactly that inode. */
+export interface OpenedFile {
+  handle: FileHandle;
+  stat: BigIntStats;
+}
 
 /** What was found where something else was needed. */
 export type FoundKind = 'missing' | 'symlink' | 'directory' | 'file' | 'other';
@@ -112,18 +118,26 @@ export class HeldDir {
   }
 
   /**
-   * Opens a regular file for reading. The entry is first pinned with
-   * `O_PATH | O_NOFOLLOW` and fstat'ed; only a regular file is then opened,
-   * through its own descriptor, so the inode checked is the inode read.
+   * Opens a regular file for reading, with its fstat. `O_NOFOLLOW` refuses a
+   * symlink; `O_NONBLOCK` makes opening a FIFO swapped in meanwhile return at
+   * once instead of waiting for a writer; the fstat of what was opened then
+   * refuses anything but a regular file before a byte is read.
    */
-  async openFile(name: string): Promise<FileHandle> {
-    const probe = await this.pin(name);
+  async openFile(name: string): Promise<OpenedFile> {
+    let handle: FileHandle;
     try {
-      const st = await probe.stat({ bigint: true });
-      if (!st.isFile()) throw new NotBeneath(kindOf(st), name);
-      return await fs.open(`/proc/self/fd/${probe.fd}`, O_RDONLY | O_NONBLOCK | O_NOCTTY);
-    } finally {
-      await probe.close();
+      handle = await fs.open(this.at(name), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY);
+    } catch (err) {
+      if (missingOrWrongType(err) || errno(err) === 'ENXIO') throw new NotBeneath(await this.kindAt(name), name);
+      throw err;
+    }
+    try {
+      const stat = await handle.stat({ bigint: true });
+      if (!stat.isFile()) throw new NotBeneath(kindOf(stat), name);
+      return { handle, stat };
+    } catch (err) {
+      await handle.close();
+      throw err;
     }
   }
 

@@ -1,6 +1,5 @@
-import type { FileHandle } from 'node:fs/promises';
 import { AppError } from '../../http/app-error.js';
-import { HeldDir, NotBeneath, type FoundKind } from './held-dir.js';
+import { HeldDir, NotBeneath, type FoundKind, type OpenedFile } from './held-dir.js';
 
 /**
  * Walking a workspace path one descriptor at a time. Every step opens one
@@ -109,7 +108,7 @@ export async function withParent<T>(
 }
 
 /** Opens the regular file at `segments` for reading: anything else (a link, a FIFO, a folder) is a public error. */
-export async function openFileAt(from: HeldDir, segments: string[]): Promise<FileHandle> {
+export async function openFileAt(from: HeldDir, segments: string[]): Promise<OpenedFile> {
   return withParent(from, segments, {}, (dir, name) =>
     dir.openFile(name).catch((err: unknown) => { throw publicError(err, 'file'); }));
 }
