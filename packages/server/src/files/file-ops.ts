@@ -3,7 +3,7 @@ import type { Deps } from '../deps.js';
 import { AppError } from '../http/app-error.js';
 import { addUsage } from '../store/repositories/workspace-storage.js';
 import { bytesAt, removeEntry } from './beneath/remove.js';
-import { withParent, withRoot } from './beneath/resolve.js';
+import { changedMeanwhile, withParent, withRoot } from './beneath/resolve.js';
 import { presentEntry } from './list-files.js';
 import { entryLockKey, type Workspace } from './workspace-access.js';
 import { parseWorkspacePath } from './workspace-path.js';
@@ -14,7 +14,7 @@ const errno = (err: unknown) => (err as NodeJS.ErrnoException).code;
 export async function makeDirectory(ws: Workspace, input: MkdirRequest): Promise<FileEntry> {
   const segments = parseWorkspacePath(input.path);
   return withRoot(ws.root, (root) => withParent(root, segments, { create: input.parents }, async (dir, name) => {
-    await dir.mkdir(name).catch((err: unknown) => { if (errno(err) !== 'EEXIST') throw err; });
+    await dir.mkdir(name).catch((err: unknown) => { if (errno(err) !== 'EEXIST') throw changedMeanwhile(err); });
     const st = await dir.lstat(name);
     if (!st) throw new AppError('conflict', 'The folder was removed while it was being made');
     if (!st.isDirectory()) throw new AppError('conflict', 'A file exists at this path');
@@ -74,7 +74,7 @@ export async function deleteEntry(deps: Deps, ws: Workspace, query: DeleteFileQu
       if (!st) throw new AppError('not_found', 'No such file or folder');
       const bytes = await bytesAt(dir, name);
       if (st.isDirectory() && query.recursive) {
-        await removeEntry(dir, name);
+        await removeEntry(dir, name).catch((err: unknown) => { throw changedMeanwhile(err); });
       } else if (st.isDirectory()) {
         await dir.rmdir(name).catch((err: unknown) => {
           if (errno(err) === 'ENOTEMPTY' || errno(err) === 'EEXIST') {

@@ -10,7 +10,7 @@ import { AppError } from '../http/app-error.js';
 import { addUsage, tenantUsage } from '../store/repositories/workspace-storage.js';
 import { etagMatches, etagOf } from './etag.js';
 import type { HeldDir } from './beneath/held-dir.js';
-import { notBeneathError, withParent, withRoot } from './beneath/resolve.js';
+import { changedMeanwhile, notBeneathError, withParent, withRoot } from './beneath/resolve.js';
 import { entryLockKey, type Workspace } from './workspace-access.js';
 import { parseWorkspacePath } from './workspace-path.js';
 
@@ -129,7 +129,7 @@ export async function commitStaged(
           const st = await fs.stat(s.tmpFile, { bigint: true });
           await withParent(root, s.segments, { create: options.parents }, async (dir, name) => {
             currentFile(await dir.lstat(name)); // what was swapped in since the check is refused too
-            await dir.adopt(s.tmpFile, name);
+            await dir.adopt(s.tmpFile, name).catch((err: unknown) => { throw changedMeanwhile(err); });
           });
           moved += s.size - Number(current?.size ?? 0);
           written.push({ path: s.segments.join('/'), size: s.size, etag: etagOf(st) });

@@ -4,8 +4,7 @@ import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { isPlainName, kindOf, NotBeneath, type HeldDir } from '../files/beneath/held-dir.js';
 import { removeEntry } from '../files/beneath/remove.js';
-import { openRoot } from '../files/beneath/resolve.js';
-import { AppError } from '../http/app-error.js';
+import { changedMeanwhile, openRoot } from '../files/beneath/resolve.js';
 import { blobKey, type BlobStore } from './blob-store.js';
 import type { Manifest, ManifestEntry } from './manifest.js';
 import { forEachLimit } from './workspace-scan.js';
@@ -14,8 +13,6 @@ import { forEachLimit } from './workspace-scan.js';
 const KIND = { file: 'file', dir: 'directory', link: 'symlink' } as const;
 
 const errno = (err: unknown) => (err as NodeJS.ErrnoException).code;
-/** What a process changing the tree under a restore makes the restore's own calls fail with. */
-const RACED = new Set(['ENOENT', 'EEXIST', 'ENOTDIR', 'EISDIR', 'ENOTEMPTY', 'ELOOP']);
 
 interface Apply {
   blobs: BlobStore;
@@ -56,10 +53,7 @@ export async function applyManifest(
   try {
     await syncDir(ctx, dir, '');
   } catch (err) {
-    if (err instanceof NotBeneath || RACED.has(errno(err) ?? '')) {
-      throw new AppError('conflict', 'The workspace changed while it was being restored (a process in it is moving files); try again', { cause: err });
-    }
-    throw err;
+    throw changedMeanwhile(err);
   } finally {
     await dir.close();
   }

@@ -28,6 +28,19 @@ export function notBeneathError(found: FoundKind, role: 'parent' | 'folder' | 'f
   }
 }
 
+/** What a process changing the tree under an operation makes the operation's own calls fail with. */
+const RACED = new Set(['ENOENT', 'EEXIST', 'ENOTDIR', 'EISDIR', 'ENOTEMPTY', 'ELOOP']);
+
+/**
+ * A call below a held folder failed because the tree changed under it (the
+ * held folder removed, a file swapped for a folder…): a 409 to retry, not a
+ * 500. Anything else passes through.
+ */
+export function changedMeanwhile(err: unknown): unknown {
+  if (!(err instanceof NotBeneath) && !RACED.has((err as NodeJS.ErrnoException).code ?? '')) return err;
+  return new AppError('conflict', 'The workspace changed during the operation (a process in it is moving files); try again', { cause: err });
+}
+
 /** Turns a `NotBeneath` into its public error; anything else passes through. */
 export function publicError(err: unknown, role: 'parent' | 'folder' | 'file'): unknown {
   return err instanceof NotBeneath ? notBeneathError(err.found, role) : err;
@@ -73,7 +86,7 @@ export async function openDirAt(
         if (!(err instanceof NotBeneath && err.found === 'missing' && create)) {
           throw publicError(err, last ? role : 'parent');
         }
-        await dir.mkdir(name).catch((e: NodeJS.ErrnoException) => { if (e.code !== 'EEXIST') throw e; });
+        await dir.mkdir(name).catch((e: NodeJS.ErrnoException) => { if (e.code !== 'EEXIST') throw changedMeanwhile(e); });
         next = await dir.openDir(name).catch((e: unknown) => { throw publicError(e, last ? role : 'parent'); });
       }
       await dir.close();

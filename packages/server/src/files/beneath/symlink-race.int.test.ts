@@ -2,11 +2,9 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { gunzipSync } from 'node:zlib';
-import tar from 'tar-stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EscapeProbe } from '../../test-support/escape-probe.js';
 import { createSession, registerAccount, type Account } from '../../test-support/factories.js';
 import { treeDigest } from '../../test-support/files-client.js';
 import { startTestServer, tempDir, type TestServer } from '../../test-support/test-server.js';
@@ -40,7 +38,6 @@ describe('symlink races against every workspace file operation [sqlite]', { time
   const contents = { secret: `SECRET-CANARY-${r}`, victim: `VICTIM-DATA-${r}`, root: `ROOT-CANARY-${r}` };
   /** Names that exist only outside A's workspace: none may show up in anything A gets back. */
   const foreignNames = new Set([names.secretCanary, names.victimDir, names.victimFile, names.rootCanary, 'secrets', 'workspaces', 'test.db', 'blobs']);
-  let contentMarkers: Buffer[];
   let t: TestServer;
   let a: Account;
   let v: Account;
@@ -68,8 +65,9 @@ describe('symlink races against every workspace file operation [sqlite]', { time
   const q = (params: Record<string, string>) => new URLSearchParams(params).toString();
   const files = (sub: string, params: Record<string, string>) => `/sessions/${sid}/files${sub}?${q(params)}`;
 
-  const markersIn = (buf: Buffer) => contentMarkers.filter((m) => buf.includes(m)).map((m) => m.toString('latin1').slice(0, 16));
-  const foreignIn = (p: string) => p.split('/').filter((s) => foreignNames.has(s));
+  let probe: EscapeProbe;
+  const markersIn = (buf: Buffer) => probe.markersIn(buf);
+  const foreignIn = (p: string) => probe.foreignIn(p);
 
   /** Runs `fn` `n` times over a few concurrent workers; `fn` answers the status and what escaped (empty: nothing). */
   async function hammer(op: string, n: number, fn: (i: number) => Promise<{ status: number; escaped: string[] }>) {
@@ -113,82 +111,6 @@ describe('symlink races against every workspace file operation [sqlite]', { time
   const diff = (x: Record<string, unknown>, y: Record<string, unknown>) =>
     Object.keys(x).filter((k) => JSON.stringify(x[k]) !== JSON.stringify(y[k])).join(', ');
 
-  async function tarEscapes(buf: Buffer): Promise<string[]> {
-    const found: string[] = [];
-    const extract = tar.extract();
-    extract.on('entry', (header, stream, next) => {
-      found.push(...foreignIn(header.name));
-      const chunks: Buffer[] = [];
-      stream.on('data', (c: Buffer) => chunks.push(c));
-      stream.on('end', () => { found.push(...markersIn(Buffer.concat(chunks))); next(); });
-    });
-    await new Promise<void>((resolve, reject) => {
-      extract.on('finish', resolve);
-      extract.on('error', reject);
-      Readable.from([gunzipSync(buf)]).pipe(extract);
-    });
-    return found;
-  }
-
-  async function zipEscapes(buf: Buffer): Promise<string[]> {
-    const yauzl = (await import('yauzl')).default;
-    return new Promise((resolve, reject) => {
-      const found: string[] = [];
-      yauzl.fromBuffer(buf, { lazyEntries: true }, (err, zip) => {
-        if (err || !zip) return reject(err);
-        zip.on('entry', (e: { fileName: string }) => {
-          found.push(...foreignIn(e.fileName));
-          if (e.fileName.endsWith('/')) return zip.readEntry();
-          zip.openReadStream(e as never, (err2, s) => {
-            if (err2 || !s) return reject(err2);
-            const chunks: Buffer[] = [];
-            s.on('data', (c: Buffer) => chunks.push(c));
-            s.on('end', () => { found.push(...markersIn(Buffer.concat(chunks))); zip.readEntry(); });
-          });
-        });
-        zip.on('end', () => resolve(found));
-        zip.readEntry();
-      });
-    });
-  }
-
-  /** Foreign names or bytes anywhere in a directory tree on disk (symlinks read as text, never followed). */
-  function treeEscapes(dir: string): string[] {
-    const found: string[] = [];
-    const walk = (d: string, rel: string) => {
-      for (const name of fs.readdirSync(d)) {
-        const full = path.join(d, name);
-        const st = fs.lstatSync(full);
-        found.push(...foreignIn(name));
-        if (st.isDirectory()) walk(full, `${rel}/${name}`);
-        else if (st.isFile()) found.push(...markersIn(fs.readFileSync(full)));
-      }
-    };
-    walk(dir, '');
-    return found;
-  }
-
-  /** Every blob tenant A holds: file contents must carry no foreign bytes, manifests no foreign path. */
-  function blobEscapes(): string[] {
-    const found: string[] = [];
-    const walk = (d: string) => {
-      for (const e of fs.readdirSync(d, { withFileTypes: true })) {
-        const full = path.join(d, e.name);
-        if (e.isDirectory()) { walk(full); continue; }
-        const data = fs.readFileSync(full);
-        found.push(...markersIn(data));
-        if (data[0] === 0x1f && data[1] === 0x8b) {
-          try {
-            const m = JSON.parse(gunzipSync(data).toString('utf8')) as { entries: { path: string }[] };
-            for (const entry of m.entries) found.push(...foreignIn(entry.path));
-          } catch { /* a gzipped workspace file, not a manifest: its bytes were checked above */ }
-        }
-      }
-    };
-    walk(path.join(t.dataDir, 'blobs', 'tenants', a.tenantId));
-    return found;
-  }
-
   beforeAll(async () => {
     t = await startTestServer('sqlite', { CODITECT_SNAPSHOT_INTERVAL_SECONDS: '0' });
     a = await registerAccount(t.api);
@@ -201,8 +123,8 @@ describe('symlink races against every workspace file operation [sqlite]', { time
     const masterKey = path.join(secrets, 'llm-master-key');
     expect(fs.existsSync(masterKey), 'the server generated its LLM master key').toBe(true);
     expect(fs.readFileSync(path.join(t.dataDir, 'test.db')).subarray(0, 15).toString()).toBe('SQLite format 3');
-    contentMarkers = [fs.readFileSync(masterKey), Buffer.from('SQLite format 3\0'),
-      ...Object.values(contents).map((c) => Buffer.from(c))];
+    probe = new EscapeProbe([fs.readFileSync(masterKey), Buffer.from('SQLite format 3\0'),
+      ...Object.values(contents).map((c) => Buffer.from(c))], foreignNames);
 
     // What lives outside A's workspace.
     fs.writeFileSync(path.join(secrets, names.secretCanary), contents.secret);
@@ -377,7 +299,7 @@ describe('symlink races against every workspace file operation [sqlite]', { time
       const format = i % 2 ? 'zip' : 'tar.gz';
       const res = await api('GET', files('/archive', { path: ['', 'd', 'n'][i % 3]!, format }));
       if (res.status !== 200) return { status: res.status, escaped: [] };
-      return { status: res.status, escaped: format === 'zip' ? await zipEscapes(res.buf) : await tarEscapes(res.buf) };
+      return { status: res.status, escaped: format === 'zip' ? await probe.inZip(res.buf) : await probe.inTarGz(res.buf) };
     });
     checkOutside('archive');
     expectNoEscape('archive');
@@ -388,7 +310,7 @@ describe('symlink races against every workspace file operation [sqlite]', { time
       const res = await api('POST', `/sessions/${sid}/snapshots`, { body: {} });
       return { status: res.status, escaped: [] };
     });
-    const leaked = blobEscapes();
+    const leaked = probe.inBlobs(path.join(t.dataDir, 'blobs', 'tenants', a.tenantId));
     if (leaked.length) { tallies.snapshot!.escapes += leaked.length; tallies.snapshot!.details.push(...leaked.slice(0, 5)); }
     checkOutside('snapshot');
     expectNoEscape('snapshot');
@@ -408,11 +330,11 @@ describe('symlink races against every workspace file operation [sqlite]', { time
       const res = await api('POST', '/sessions', { body: { name: `fork ${i}`, forkOf: sid } });
       if (res.status !== 201) return { status: res.status, escaped: [] };
       const fork = JSON.parse(res.buf.toString()) as { id: string };
-      const escaped = treeEscapes(workspaceDir(t.dataDir, a.tenantId, fork.id));
+      const escaped = probe.inTree(workspaceDir(t.dataDir, a.tenantId, fork.id));
       await api('DELETE', `/sessions/${fork.id}`);
       return { status: res.status, escaped };
     });
-    const leaked = blobEscapes();
+    const leaked = probe.inBlobs(path.join(t.dataDir, 'blobs', 'tenants', a.tenantId));
     if (leaked.length) { tallies.fork!.escapes += leaked.length; tallies.fork!.details.push(...leaked.slice(0, 5)); }
     checkOutside('fork');
     expectNoEscape('fork');
