@@ -28,15 +28,25 @@ async function openEntry(e: TreeEntry): Promise<OpenedFile | undefined> {
 }
 
 /** Rejects once the download is gone (client left), so a producer waiting on backpressure stops. */
-const whenAborted = (out: PassThrough) => new Promise<never>((_, reject) => {
-  out.once('close', () => reject(new Error('archive download closed')));
-});
+const whenAborted = (out: PassThrough) => {
+  const aborted = new Promise<never>((_, reject) => {
+    out.once('close', () => reject(new Error('archive download closed')));
+  });
+  aborted.catch(() => {});
+  return aborted;
+};
+
+/** Waits for one entry's bytes, or for the download to go away (the loser's rejection is not left unhandled). */
+function entryDone(written: Promise<unknown>, aborted: Promise<never>): Promise<unknown> {
+  written.catch(() => {});
+  return Promise.race([written, aborted]);
+}
 
 async function writeTar(dir: HeldDir, prefix: string, out: PassThrough): Promise<void> {
   const pack = tar.pack();
   const done = pipeline(pack, createGzip({ level: 6 }), out);
+  done.catch(() => {}); // awaited below; a walk that fails first must not leave it unhandled
   const aborted = whenAborted(out);
-  aborted.catch(() => {});
   const header = (e: TreeEntry) => ({
     name: `${prefix}/${e.path}`, mode: Number(e.stat.mode) & 0o7777, mtime: new Date(Number(e.stat.mtimeMs)),
   });
@@ -57,7 +67,7 @@ async function writeTar(dir: HeldDir, prefix: string, out: PassThrough): Promise
         continue;
       }
       // Exactly the fstat'ed size, so a file growing meanwhile cannot break the tar framing.
-      await Promise.race([pipeline(fh.createReadStream({ end: size - 1 }), pack.entry({ ...header(e), size })), aborted])
+      await entryDone(pipeline(fh.createReadStream({ end: size - 1 }), pack.entry({ ...header(e), size })), aborted)
         .finally(() => fh.close().catch(() => {}));
     }
   }
@@ -68,8 +78,8 @@ async function writeTar(dir: HeldDir, prefix: string, out: PassThrough): Promise
 async function writeZip(dir: HeldDir, prefix: string, out: PassThrough): Promise<void> {
   const zip = new yazl.ZipFile();
   const done = pipeline(zip.outputStream, out);
+  done.catch(() => {}); // awaited below; a walk that fails first must not leave it unhandled
   const aborted = whenAborted(out);
-  aborted.catch(() => {});
   for await (const e of walkTree(dir, [])) {
     const name = `${prefix}/${e.path}`;
     const options = { mtime: new Date(Number(e.stat.mtimeMs)), mode: Number(e.stat.mode) & 0o7777 };
@@ -80,7 +90,7 @@ async function writeZip(dir: HeldDir, prefix: string, out: PassThrough): Promise
       // The walk waits for this entry to be written: one file descriptor at a time, its folder still held.
       const stream = opened.handle.createReadStream();
       zip.addReadStream(stream, name, options);
-      await Promise.race([finished(stream), aborted]).finally(() => { stream.destroy(); });
+      await entryDone(finished(stream), aborted).finally(() => { stream.destroy(); });
     }
     // Symlinks are left out of zip archives (the format has no portable link entry).
   }

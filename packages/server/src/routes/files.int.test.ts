@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -156,6 +157,25 @@ describeEachEngine('files API', (engine) => {
     });
     expect(names).toContain('workspace/uploaded/proj/sub/b.txt');
     fs.rmSync(out, { recursive: true, force: true });
+  });
+
+  it('an archive download abandoned midway stops and releases its descriptors', async () => {
+    const s = (await createSession(t.api, a.accessToken, 'abandoned archive')).id;
+    await files.raw('GET', s, '', {});
+    // Deep, so a walk left hanging would hold one descriptor per level; random, so gzip cannot shrink it.
+    const deep = path.join(workspaceDir(t.dataDir, a.tenantId, s), ...Array.from({ length: 30 }, () => 'level'));
+    fs.mkdirSync(deep, { recursive: true });
+    for (let i = 0; i < 12; i++) fs.writeFileSync(path.join(deep, `blob${i}.bin`), randomBytes(1024 * 1024));
+    const openFds = () => fs.readdirSync('/proc/self/fd').length;
+    const before = openFds();
+    for (const format of ['tar.gz', 'zip']) {
+      const abort = new AbortController();
+      const res = await fetch(files.url(s, '/archive', { format }), { headers: { authorization: `Bearer ${a.accessToken}` }, signal: abort.signal });
+      expect(res.status).toBe(200);
+      await res.body!.getReader().read();
+      abort.abort();
+    }
+    await expect.poll(openFds, { timeout: 15_000, interval: 100 }).toBeLessThan(before + 10);
   });
 
   describe('path safety (attacker inside the workspace and on the wire)', () => {
