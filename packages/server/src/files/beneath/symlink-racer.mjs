@@ -17,8 +17,9 @@ function swap(slot, target) {
   const real = `${p}.real`;
   quiet(() => fs.renameSync(p, real));
   quiet(() => (typeof target === 'string' ? fs.symlinkSync(target, p) : fs.linkSync(target.fifo, p)));
-  // Leave the trap in place a random moment, so every window of the server's code gets hit.
-  for (let i = Math.floor(Math.random() * 2000); i > 0; i--);
+  // Leave the trap in place a random moment (from nothing to tens of microseconds), so windows
+  // of every length in the server's code get hit.
+  for (let i = Math.floor(Math.random() * (Math.random() < 0.5 ? 2_000 : 50_000)); i > 0; i--);
   quiet(() => fs.unlinkSync(p));
   quiet(() => fs.renameSync(real, p));
   // A restore or delete may have removed the real one: bring it back.
