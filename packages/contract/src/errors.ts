@@ -9,6 +9,7 @@ export const ErrorCodes = {
   invalid_json: 400,
   bad_request: 400,
   invalid_path: 400,
+  symlink_not_followed: 400,
   missing_token: 401,
   invalid_token: 401,
   token_expired: 401,

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import fs from 'node:fs/promises';
 import path from 'node:path';
 import type {
   CreateSessionRequest, ListSessionsQuery, SessionPage, UpdateSessionRequest, WorkspaceSession,
 } from '@coditect/contract';
 import type { Deps } from '../deps.js';
+import { removeTree } from '../files/beneath/remove.js';
 import { AppError, notFound } from '../http/app-error.js';
 import type { AuthContext } from '../http/authenticate.js';
 import { presentWorkspaceSession } from '../presenters/workspace-session.js';
@@ -67,7 +67,7 @@ export async function createWorkspaceSession(deps: Deps, auth: AuthContext, inpu
   try {
     await deps.store.tenant(auth.tenantId, (tx) => insertWorkspaceSession(tx, row));
   } catch (err) {
-    if (source) await fs.rm(workspaceDir(deps.config.dataDir, auth.tenantId, id), { recursive: true, force: true });
+    if (source) await removeTree(workspaceDir(deps.config.dataDir, auth.tenantId, id));
     throw err;
   }
   return presentWorkspaceSession(row);
@@ -135,5 +135,5 @@ export async function removeSession(deps: Deps, auth: AuthContext, id: string): 
   await Promise.all([
     workspaceDir(deps.config.dataDir, auth.tenantId, id),
     path.join(deps.config.dataDir, 'workspace-homes', auth.tenantId, id),
-  ].map((dir) => fs.rm(dir, { recursive: true, force: true })));
+  ].map((dir) => removeTree(dir)));
 }

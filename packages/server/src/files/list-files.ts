@@ -1,9 +1,9 @@
-import fs from 'node:fs/promises';
 import type { FileEntry, FileListing, ListFilesQuery } from '@coditect/contract';
 import { AppError } from '../http/app-error.js';
-import { walkTree, type TreeEntry } from './tree-walk.js';
+import { openDirAt, withRoot } from './beneath/resolve.js';
+import { walkTree, type TreeEntry } from './beneath/walk.js';
 import type { Workspace } from './workspace-access.js';
-import { parseWorkspacePath, resolveExisting } from './workspace-path.js';
+import { parseWorkspacePath } from './workspace-path.js';
 
 /** An entry as the API shows it; devices, sockets and FIFOs are left out of listings. */
 export function presentEntry(e: Pick<TreeEntry, 'segments' | 'stat' | 'type'>): FileEntry {
@@ -34,17 +34,22 @@ function decodeCursor(cursor: string, base: string[]): string[] {
 /** A folder's entries (or, recursively, its subtree) in name order, one page at a time. */
 export async function listFiles(ws: Workspace, query: ListFilesQuery): Promise<FileListing> {
   const base = parseWorkspacePath(query.path, { allowRoot: true });
-  const real = await resolveExisting(ws.root, base);
-  if (!(await fs.stat(real)).isDirectory()) throw new AppError('conflict', 'Not a folder');
   const after = query.cursor ? decodeCursor(query.cursor, base) : undefined;
-  const items: FileEntry[] = [];
-  let last: string[] | undefined;
-  let more = false;
-  for await (const e of walkTree(real, base, { after, recursive: Boolean(query.recursive) })) {
-    if (e.type === 'other') continue;
-    if (items.length === query.limit) { more = true; break; }
-    items.push(presentEntry(e));
-    last = e.segments;
-  }
-  return { path: base.join('/'), items, nextCursor: more && last ? encodeCursor(last) : null };
+  return withRoot(ws.root, async (root) => {
+    const dir = await openDirAt(root, base);
+    const items: FileEntry[] = [];
+    let last: string[] | undefined;
+    let more = false;
+    try {
+      for await (const e of walkTree(dir, base, { after, recursive: Boolean(query.recursive) })) {
+        if (e.type === 'other') continue;
+        if (items.length === query.limit) { more = true; break; }
+        items.push(presentEntry(e));
+        last = e.segments;
+      }
+    } finally {
+      await dir.close();
+    }
+    return { path: base.join('/'), items, nextCursor: more && last ? encodeCursor(last) : null };
+  });
 }

@@ -1,11 +1,10 @@
-import { constants } from 'node:fs';
-import fs from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { AppError } from '../http/app-error.js';
 import { contentTypeOf } from './content-type.js';
 import { etagMatches, etagOf } from './etag.js';
+import { openFileAt, withRoot } from './beneath/resolve.js';
 import type { Workspace } from './workspace-access.js';
-import { assertDescriptorInside, parseWorkspacePath, resolveExisting } from './workspace-path.js';
+import { parseWorkspacePath } from './workspace-path.js';
 
 /** What to send for a content GET: headers, status and (unless 304) a stream of the bytes. */
 export interface FileDownload {
@@ -39,25 +38,16 @@ const unsatisfiable = (size: number) =>
   new AppError('range_not_satisfiable', 'Range not satisfiable', { headers: { 'content-range': `bytes */${size}` } });
 
 /**
- * Opens a workspace file for download. The path is resolved through symlinks
- * and the opened descriptor is checked again, so a link (or a link swapped in
- * meanwhile) that leads outside the workspace answers `invalid_path`.
+ * Opens a workspace file for download, by descriptor from the workspace root:
+ * a symlink anywhere on the path answers `symlink_not_followed`, a FIFO or
+ * device `invalid_path` (never opened), a folder `conflict`.
  */
 export async function openDownload(
   ws: Workspace, rawPath: string, headers: { range?: string; ifNoneMatch?: string; ifRange?: string },
 ): Promise<FileDownload> {
   const segments = parseWorkspacePath(rawPath);
-  const real = await resolveExisting(ws.root, segments);
-  const fh = await fs.open(real, constants.O_RDONLY | constants.O_NOFOLLOW).catch((err: NodeJS.ErrnoException) => {
-    if (err.code === 'ELOOP') throw new AppError('invalid_path', 'Path leads outside the workspace');
-    if (err.code === 'ENOENT') throw new AppError('not_found', 'No such file or folder');
-    throw err;
-  });
+  const { handle: fh, stat: st } = await withRoot(ws.root, (root) => openFileAt(root, segments));
   try {
-    await assertDescriptorInside(ws.root, fh.fd);
-    const st = await fh.stat({ bigint: true });
-    if (st.isDirectory()) throw new AppError('conflict', 'Is a folder; list it or download an archive');
-    if (!st.isFile()) throw new AppError('invalid_path', 'Not a regular file');
     const etag = etagOf(st);
     const size = Number(st.size);
     const common: Record<string, string> = {

@@ -11,7 +11,10 @@ import { workspaceDir } from '../workspaces/workspace-paths.js';
 export interface Workspace {
   tenantId: string;
   sessionId: string;
-  /** Real path of the workspace root (symlinks in the data dir resolved). */
+  /**
+   * Path of the workspace root, made by the server. Only ever opened as a
+   * directory descriptor (./beneath/) from which every entry is looked up.
+   */
   root: string;
   /** Where uploads are staged before their rename: outside every workspace, same filesystem. */
   tmp: string;
@@ -22,6 +25,9 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 /** Staging folder of a tenant's writes (a sibling of its workspaces; never a session id). */
 export const tenantStagingDir = (dataDir: string, tenantId: string, sessionId: string) =>
   path.join(path.dirname(workspaceDir(dataDir, tenantId, sessionId)), '.staging');
+
+/** The lock key of one entry of a workspace (writes, moves and deletes of the same path take turns). */
+export const entryLockKey = (ws: Workspace, segments: string[]): string => `${ws.root}/${segments.join('/')}`;
 
 /**
  * Opens the session's workspace for the files API: another tenant's (or an
@@ -35,5 +41,5 @@ export async function openWorkspace(deps: Deps, auth: AuthContext, sessionId: st
   const { dir } = await ensureWorkspaceDir(deps, auth.tenantId, sessionId);
   const tmp = tenantStagingDir(deps.config.dataDir, auth.tenantId, sessionId);
   await fs.mkdir(tmp, { recursive: true });
-  return { tenantId: auth.tenantId, sessionId, root: await fs.realpath(dir), tmp };
+  return { tenantId: auth.tenantId, sessionId, root: dir, tmp };
 }

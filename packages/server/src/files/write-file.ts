@@ -9,8 +9,10 @@ import type { Deps } from '../deps.js';
 import { AppError } from '../http/app-error.js';
 import { addUsage, tenantUsage } from '../store/repositories/workspace-storage.js';
 import { etagMatches, etagOf } from './etag.js';
-import type { Workspace } from './workspace-access.js';
-import { isInside, parseWorkspacePath, resolveParent } from './workspace-path.js';
+import type { HeldDir } from './beneath/held-dir.js';
+import { changedMeanwhile, notBeneathError, withParent, withRoot } from './beneath/resolve.js';
+import { entryLockKey, type Workspace } from './workspace-access.js';
+import { parseWorkspacePath } from './workspace-path.js';
 
 /** Preconditions of a write (RFC 9110): `If-Match` for optimistic concurrency, `If-None-Match: *` for create-only. */
 export interface WritePreconditions {
@@ -67,24 +69,23 @@ export async function stageBody(
   }
 }
 
-/**
- * Where a write lands: the named file, or — when it is a symlink that stays
- * inside the workspace — the file it points to (what an editor would do).
- */
-async function writeTarget(ws: Workspace, segments: string[], createParents: boolean): Promise<string> {
-  const { full } = await resolveParent(ws.root, segments, { create: createParents });
-  const st = await fs.lstat(full).catch(() => undefined);
-  if (!st?.isSymbolicLink()) return full;
-  const real = await fs.realpath(full).catch(() => undefined);
-  if (!real || !isInside(ws.root, real)) throw new AppError('invalid_path', 'Path leads outside the workspace');
-  return real;
+/** A write's target as it is now: a regular file, or nothing. A folder, symlink or FIFO there is refused, never replaced. */
+function currentFile(st: BigIntStats | undefined): BigIntStats | undefined {
+  if (!st) return undefined;
+  if (st.isDirectory()) throw new AppError('conflict', 'A folder exists at this path');
+  if (st.isSymbolicLink()) throw notBeneathError('symlink', 'file');
+  if (!st.isFile()) throw new AppError('invalid_path', 'Not a regular file');
+  return st;
 }
 
-async function currentFile(target: string): Promise<BigIntStats | undefined> {
-  const st = await fs.lstat(target, { bigint: true }).catch(() => undefined);
-  if (st?.isDirectory()) throw new AppError('conflict', 'A folder exists at this path');
-  if (st && !st.isFile()) throw new AppError('invalid_path', 'Not a regular file');
-  return st;
+/** The file a write would replace, looked up by descriptor; a missing parent is "nothing there" when `parents`. */
+async function inspectTarget(root: HeldDir, segments: string[], parents: boolean): Promise<BigIntStats | undefined> {
+  try {
+    return await withParent(root, segments, {}, async (dir, name) => currentFile(await dir.lstat(name)));
+  } catch (err) {
+    if (parents && err instanceof AppError && err.code === 'not_found') return undefined;
+    throw err;
+  }
 }
 
 function checkPreconditions(pre: WritePreconditions, current: BigIntStats | undefined): void {
@@ -109,9 +110,10 @@ export async function commitStaged(
   deps: Deps, ws: Workspace, staged: StagedFile[], options: WritePreconditions & { parents: boolean },
 ): Promise<WrittenFile[]> {
   try {
-    const targets = await Promise.all(staged.map((s) => writeTarget(ws, s.segments, options.parents)));
-    return await deps.storage.locks.runAll(targets, async () => {
-      const currents = await Promise.all(targets.map(currentFile));
+    const keys = staged.map((s) => entryLockKey(ws, s.segments));
+    return await withRoot(ws.root, (root) => deps.storage.locks.runAll(keys, async () => {
+      const currents: (BigIntStats | undefined)[] = [];
+      for (const s of staged) currents.push(await inspectTarget(root, s.segments, options.parents));
       currents.forEach((c) => checkPreconditions(options, c));
       const delta = staged.reduce((sum, s, i) => sum + s.size - Number(currents[i]?.size ?? 0), 0);
       const fits = await deps.store.tenant(ws.tenantId, (tx) =>
@@ -123,9 +125,13 @@ export async function commitStaged(
         for (const [i, s] of staged.entries()) {
           const current = currents[i];
           if (current) await fs.chmod(s.tmpFile, Number(current.mode) & 0o7777);
-          await fs.rename(s.tmpFile, targets[i]!);
+          // The ETag of the bytes about to land: a rename keeps the inode and mtime.
+          const st = await fs.stat(s.tmpFile, { bigint: true });
+          await withParent(root, s.segments, { create: options.parents }, async (dir, name) => {
+            currentFile(await dir.lstat(name)); // what was swapped in since the check is refused too
+            await dir.adopt(s.tmpFile, name).catch((err: unknown) => { throw changedMeanwhile(err); });
+          });
           moved += s.size - Number(current?.size ?? 0);
-          const st = await fs.stat(targets[i]!, { bigint: true });
           written.push({ path: s.segments.join('/'), size: s.size, etag: etagOf(st) });
         }
       } catch (err) {
@@ -135,7 +141,7 @@ export async function commitStaged(
         throw err;
       }
       return written;
-    });
+    }));
   } finally {
     await Promise.all(staged.map((s) => fs.rm(s.tmpFile, { force: true })));
   }
@@ -150,11 +156,7 @@ export async function writeFile(
   const { maxFileBytes } = deps.config.storage;
   // Fail before reading a byte when the answer is already known.
   if (options.contentLength !== undefined && options.contentLength > maxFileBytes) throw fileTooLarge(maxFileBytes);
-  const target = await writeTarget(ws, segments, false).catch((err) => {
-    if (options.parents && err instanceof AppError && err.code === 'not_found') return undefined;
-    throw err;
-  });
-  const current = target ? await currentFile(target) : undefined;
+  const current = await withRoot(ws.root, (root) => inspectTarget(root, segments, options.parents));
   checkPreconditions(options, current);
   const allowance = await remainingQuota(deps, ws.tenantId, Number(current?.size ?? 0));
   if (options.contentLength !== undefined && options.contentLength > allowance) throw quotaExceeded();

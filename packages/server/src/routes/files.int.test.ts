@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -158,6 +159,25 @@ describeEachEngine('files API', (engine) => {
     fs.rmSync(out, { recursive: true, force: true });
   });
 
+  it('an archive download abandoned midway stops and releases its descriptors', async () => {
+    const s = (await createSession(t.api, a.accessToken, 'abandoned archive')).id;
+    await files.raw('GET', s, '', {});
+    // Deep, so a walk left hanging would hold one descriptor per level; random, so gzip cannot shrink it.
+    const deep = path.join(workspaceDir(t.dataDir, a.tenantId, s), ...Array.from({ length: 30 }, () => 'level'));
+    fs.mkdirSync(deep, { recursive: true });
+    for (let i = 0; i < 12; i++) fs.writeFileSync(path.join(deep, `blob${i}.bin`), randomBytes(1024 * 1024));
+    const openFds = () => fs.readdirSync('/proc/self/fd').length;
+    const before = openFds();
+    for (const format of ['tar.gz', 'zip']) {
+      const abort = new AbortController();
+      const res = await fetch(files.url(s, '/archive', { format }), { headers: { authorization: `Bearer ${a.accessToken}` }, signal: abort.signal });
+      expect(res.status).toBe(200);
+      await res.body!.getReader().read();
+      abort.abort();
+    }
+    await expect.poll(openFds, { timeout: 15_000, interval: 100 }).toBeLessThan(before + 10);
+  });
+
   describe('path safety (attacker inside the workspace and on the wire)', () => {
     let outside: string;
     let secret: string;
@@ -210,9 +230,10 @@ describeEachEngine('files API', (engine) => {
         }
         expect(rejected((await files.upload(sid, p, { 'x.txt': 'pwned' })).status), `upload dir ${tag}`).toBe(true);
       }
-      // Reading through a link to outside answers invalid_path, never the content.
+      // Reading a link answers symlink_not_followed, never the content; so does a path through one.
       const viaLink = await files.get(sid, 'out-file');
-      expect(viaLink.json().error.code).toBe('invalid_path');
+      expect(viaLink.json().error.code).toBe('symlink_not_followed');
+      expect((await files.get(sid, 'inner/chain/secret.txt')).json().error.code).toBe('symlink_not_followed');
       expect(viaLink.buf.toString()).not.toContain('TOP SECRET');
       // Outside is untouched.
       expect(fs.readdirSync(outside)).toEqual(['secret.txt']);
@@ -230,11 +251,15 @@ describeEachEngine('files API', (engine) => {
       // Deleting the link removes the link, never its target.
       expect((await t.api.delete(`/sessions/${sid}/files?path=out-dir&recursive=true`, { token: a.accessToken })).status).toBe(204);
       expect(fs.readFileSync(secret, 'utf8')).toBe('TOP SECRET');
-      // A link inside the workspace to a file inside is followed for reads and writes.
+      // Even a link to a file inside is not followed (the server never resolves a link): reads and
+      // writes through it answer symlink_not_followed and leave link and target as they were.
       fs.symlinkSync('fresh.txt', path.join(ws, 'alias'));
-      expect((await files.put(sid, 'alias', 'through alias')).status).toBe(200);
-      expect(fs.readFileSync(path.join(ws, 'fresh.txt'), 'utf8')).toBe('through alias');
-      expect((await files.get(sid, 'alias')).buf.toString()).toBe('through alias');
+      const put = await files.put(sid, 'alias', 'through alias');
+      expect(put.status).toBe(400);
+      expect(put.body.error.code).toBe('symlink_not_followed');
+      expect((await files.get(sid, 'alias')).json().error.code).toBe('symlink_not_followed');
+      expect(fs.readlinkSync(path.join(ws, 'alias'))).toBe('fresh.txt');
+      expect((await files.put(sid, 'fresh.txt', 'direct')).status).toBe(200);
     });
   });
 
@@ -262,7 +287,7 @@ describeEachEngine('files API', (engine) => {
     // B restoring its own session to A's snapshot id: 404 too.
     const bs = (await createSession(t.api, b.accessToken)).id;
     expect((await t.api.post(`/sessions/${bs}/snapshots/${snap.body.id}/restore`, {}, { token: b.accessToken })).status).toBe(404);
-    expect(fs.readFileSync(path.join(ws, 'fresh.txt'), 'utf8')).toBe('through alias');
+    expect(fs.readFileSync(path.join(ws, 'fresh.txt'), 'utf8')).toBe('direct');
     expect((await bf.get(sid, 'fresh.txt')).status).toBe(404);
     // Unauthenticated: 401.
     expect((await fetch(files.url(sid, '/content', { path: 'fresh.txt' }))).status).toBe(401);

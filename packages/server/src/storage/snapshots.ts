@@ -7,6 +7,8 @@ import {
   addUsage, findHeldBlobs, findSnapshot, insertBlobs, insertSnapshot, latestSnapshot, sessionUsage, setSessionUsage,
   type SnapshotRow,
 } from '../store/repositories/workspace-storage.js';
+import { removeTree } from '../files/beneath/remove.js';
+import { openRoot } from '../files/beneath/resolve.js';
 import { workspaceDir } from '../workspaces/workspace-paths.js';
 import { applyManifest } from './apply-manifest.js';
 import { blobKey } from './blob-store.js';
@@ -41,11 +43,10 @@ export async function snapshotWorkspace(
 ): Promise<SnapshotRow | undefined> {
   const dir = workspaceDir(deps.config.dataDir, tenantId, sessionId);
   return deps.storage.locks.run(workspaceLockKey(tenantId, sessionId), async () => {
-    const root = await fs.realpath(dir).catch(() => undefined);
-    if (!root) throw new AppError('not_found', 'The workspace has no files on this node');
-    const prev = await deps.store.tenant(tenantId, (tx) => latestSnapshot(tx, tenantId, sessionId));
+    const root = await openRoot(dir); // 404 when the workspace has no files on this node
     const staging = stagingFor(deps);
     try {
+      const prev = await deps.store.tenant(tenantId, (tx) => latestSnapshot(tx, tenantId, sessionId));
       const scan = await scanWorkspace(root, await previousEntries(deps, tenantId, prev), staging);
       const manifest = encodeManifest({ version: 1, entries: scan.entries });
       if (options.skipIfUnchanged && prev?.manifest_hash === manifest.hash) return undefined;
@@ -77,6 +78,7 @@ export async function snapshotWorkspace(
       });
       return row;
     } finally {
+      await root.close();
       await fs.rm(staging, { recursive: true, force: true });
     }
   });
@@ -136,7 +138,7 @@ export async function materializeWorkspace(
     await applyManifest(deps.storage.blobs, tenantId, building, manifest, staging);
     await fs.rename(building, dir);
   } catch (err) {
-    await fs.rm(building, { recursive: true, force: true });
+    await removeTree(building);
     if (options.chargeQuota) await deps.store.tenant(tenantId, (tx) => setSessionUsage(tx, tenantId, sessionId, 0));
     throw err;
   } finally {

@@ -1,10 +1,11 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { constants, createWriteStream } from 'node:fs';
-import fs from 'node:fs/promises';
+import { createWriteStream, type BigIntStats } from 'node:fs';
+import fs, { type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { walkTree } from '../files/tree-walk.js';
+import { NotBeneath, type HeldDir, type OpenedFile } from '../files/beneath/held-dir.js';
+import { walkTree } from '../files/beneath/walk.js';
 import type { ManifestEntry } from './manifest.js';
 
 /** A file read during a scan whose bytes were copied to staging (blob candidate). */
@@ -31,12 +32,13 @@ export async function forEachLimit<T>(items: T[], limit: number, fn: (item: T) =
 }
 
 /**
- * Reads a file once: hashes it and copies it (fsynced) to a staging file, so
- * the blob stored later is exactly the bytes that were hashed even if the
- * workspace file changes meanwhile.
+ * Reads a file once, through the descriptor the walk opened: hashes it and
+ * copies it (fsynced) to a staging file, so the blob stored later is exactly
+ * the bytes that were hashed even if the workspace file changes meanwhile.
+ * Closes `fh`.
  */
-async function hashAndStage(file: string, stagingDir: string, expectedSize: number): Promise<StagedBlob> {
-  if (expectedSize <= SMALL_FILE) return hashAndStageSmall(file, stagingDir);
+async function hashAndStage(fh: FileHandle, stagingDir: string, expectedSize: number): Promise<StagedBlob> {
+  if (expectedSize <= SMALL_FILE) return hashAndStageSmall(fh, stagingDir);
   const hash = createHash('sha256');
   let size = 0;
   const tap = new Transform({
@@ -48,7 +50,6 @@ async function hashAndStage(file: string, stagingDir: string, expectedSize: numb
   });
   const staged = path.join(stagingDir, randomUUID());
   try {
-    const fh = await fs.open(file, constants.O_RDONLY | constants.O_NOFOLLOW);
     await pipeline(
       fh.createReadStream({ highWaterMark: 1 << 20 }),
       tap,
@@ -57,6 +58,8 @@ async function hashAndStage(file: string, stagingDir: string, expectedSize: numb
   } catch (err) {
     await fs.rm(staged, { force: true });
     throw err;
+  } finally {
+    await fh.close().catch(() => {});
   }
   return { hash: hash.digest('hex'), size, file: staged };
 }
@@ -64,8 +67,7 @@ async function hashAndStage(file: string, stagingDir: string, expectedSize: numb
 /** Files up to this size are read whole: one read, one write, no stream machinery (most files of a workspace). */
 const SMALL_FILE = 1 << 20;
 
-async function hashAndStageSmall(file: string, stagingDir: string): Promise<StagedBlob> {
-  const src = await fs.open(file, constants.O_RDONLY | constants.O_NOFOLLOW);
+async function hashAndStageSmall(src: FileHandle, stagingDir: string): Promise<StagedBlob> {
   let data: Buffer;
   try { data = await src.readFile(); } finally { await src.close(); }
   const staged = path.join(stagingDir, randomUUID());
@@ -85,58 +87,78 @@ async function hashAndStageSmall(file: string, stagingDir: string): Promise<Stag
 }
 
 /**
- * Walks a workspace into manifest entries. Files whose inode, size and mtime
- * match `previous` reuse its hash without being read; the rest are hashed and
- * staged. Devices, sockets and FIFOs are skipped.
+ * Walks a held workspace folder into manifest entries, by descriptor: every
+ * folder is entered and every file opened below its held parent with
+ * `O_NOFOLLOW` (and `O_NONBLOCK`, fstat'ed before a byte is read, so a FIFO
+ * or a link swapped in is never read). Files whose inode, size and mtime match
+ * `previous` reuse its hash without being read; the rest are hashed and
+ * staged, at most `concurrency` at a time while the walk goes on. Devices,
+ * sockets and FIFOs are skipped.
  */
 export async function scanWorkspace(
-  root: string, previous: Map<string, ManifestEntry>, stagingDir: string, concurrency = 16,
+  root: HeldDir, previous: Map<string, ManifestEntry>, stagingDir: string, concurrency = 16,
 ): Promise<ScanResult> {
   await fs.mkdir(stagingDir, { recursive: true });
   const entries: ManifestEntry[] = [];
-  const toRead: ManifestEntry[] = [];
-  let totalBytes = 0;
-  for await (const e of walkTree(root, [])) {
-    const mode = Number(e.stat.mode) & 0o7777;
-    if (e.type === 'directory') entries.push({ path: e.path, type: 'dir', mode });
-    else if (e.type === 'symlink') {
-      const target = await fs.readlink(path.join(root, e.path)).catch(() => undefined);
-      if (target !== undefined) entries.push({ path: e.path, type: 'link', mode, target });
-    } else if (e.type === 'file') {
-      const entry: ManifestEntry = {
-        path: e.path, type: 'file', mode, size: Number(e.stat.size), mtimeNs: e.stat.mtimeNs.toString(), ino: e.stat.ino.toString(),
-      };
-      const prev = previous.get(e.path);
-      if (prev?.hash && prev.type === 'file' && prev.size === entry.size && prev.mtimeNs === entry.mtimeNs && prev.ino === entry.ino) {
-        entry.hash = prev.hash;
-      } else {
-        toRead.push(entry);
-      }
-      entries.push(entry);
-    }
-  }
   const staged = new Map<string, StagedBlob>();
   const vanished = new Set<ManifestEntry>();
+  const reading = new Set<Promise<void>>();
+  let failure: unknown;
+  const read = async (entry: ManifestEntry, fh: FileHandle) => {
+    const blob = await hashAndStage(fh, stagingDir, entry.size ?? Infinity);
+    entry.hash = blob.hash;
+    entry.size = blob.size;
+    if (staged.has(blob.hash)) await fs.rm(blob.file, { force: true });
+    else staged.set(blob.hash, blob);
+  };
   try {
-    await forEachLimit(toRead, concurrency, async (entry) => {
-      let blob: StagedBlob;
-      try {
-        blob = await hashAndStage(path.join(root, entry.path), stagingDir, entry.size ?? Infinity);
-      } catch (err) {
-        const code = (err as NodeJS.ErrnoException).code;
-        if (code === 'ENOENT' || code === 'ELOOP') { vanished.add(entry); return; } // changed under us: left out
-        throw err;
+    for await (const e of walkTree(root, [])) {
+      if (failure) break;
+      const mode = Number(e.stat.mode) & 0o7777;
+      if (e.type === 'directory') entries.push({ path: e.path, type: 'dir', mode });
+      else if (e.type === 'symlink') {
+        const target = await e.dir.readlink(e.name).catch(() => undefined);
+        if (target !== undefined) entries.push({ path: e.path, type: 'link', mode, target });
+      } else if (e.type === 'file') {
+        const prev = previous.get(e.path);
+        const known = prev?.hash && prev.type === 'file' && prev.size === Number(e.stat.size)
+          && prev.mtimeNs === e.stat.mtimeNs.toString() && prev.ino === e.stat.ino.toString();
+        if (known) {
+          entries.push({ ...fileEntry(e.path, mode, e.stat), hash: prev.hash });
+          continue;
+        }
+        let opened: OpenedFile;
+        try {
+          opened = await e.dir.openFile(e.name);
+        } catch (err) {
+          if (err instanceof NotBeneath) continue; // swapped for a link, FIFO or folder since the lstat: left out
+          throw err;
+        }
+        // What is read is what is described: the opened inode's own stat.
+        const entry = fileEntry(e.path, Number(opened.stat.mode) & 0o7777, opened.stat);
+        entries.push(entry);
+        const job = read(entry, opened.handle).catch((err: unknown) => {
+          const code = (err as NodeJS.ErrnoException).code;
+          if (code === 'ENOENT') vanished.add(entry);
+          else failure ??= err;
+        }).finally(() => { reading.delete(job); });
+        reading.add(job);
+        if (reading.size >= concurrency) await Promise.race(reading);
       }
-      entry.hash = blob.hash;
-      entry.size = blob.size;
-      if (staged.has(blob.hash)) await fs.rm(blob.file, { force: true });
-      else staged.set(blob.hash, blob);
-    });
+    }
+    await Promise.all(reading);
+    if (failure) throw failure;
   } catch (err) {
+    await Promise.all(reading);
     await Promise.all([...staged.values()].map((b) => fs.rm(b.file, { force: true })));
     throw err;
   }
   const kept = entries.filter((e) => !vanished.has(e));
+  let totalBytes = 0;
   for (const e of kept) if (e.type === 'file') totalBytes += e.size ?? 0;
   return { entries: kept, staged, totalBytes };
 }
+
+const fileEntry = (p: string, mode: number, st: BigIntStats): ManifestEntry => ({
+  path: p, type: 'file', mode, size: Number(st.size), mtimeNs: st.mtimeNs.toString(), ino: st.ino.toString(),
+});
