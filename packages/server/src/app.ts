@@ -4,6 +4,7 @@ import { API_PREFIX } from '@coditect/contract';
 import type { Deps } from './deps.js';
 import { installCors } from './http/cors.js';
 import { installErrorHandling } from './http/error-handler.js';
+import { installWorkspaceOrigins } from './http/workspace-proxy.js';
 import { authRoutes } from './routes/auth.js';
 import { fileRoutes } from './routes/files.js';
 import { snapshotRoutes } from './routes/snapshots.js';
@@ -48,7 +49,9 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   // JSON only: anything else answers 415 instead of reaching a handler as a string.
   app.removeContentTypeParser('text/plain');
   installErrorHandling(app);
-  installCors(app, deps.config.corsOrigins);
+  // First: a workspace origin's requests all go to that workspace, nothing of the app answers them.
+  installWorkspaceOrigins(app, deps);
+  installCors(app, deps.config.corsOrigins, deps.workspaces.origins);
   await systemRoutes(app, deps);
   await authRoutes(app, deps);
   await userRoutes(app, deps);

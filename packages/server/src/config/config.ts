@@ -1,6 +1,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
+import { parseWorkspaceOriginPattern } from '../workspaces/workspace-origins.js';
 
 /** `N/Ws` rate-limit spec, e.g. `10/60s`: at most N requests per window. */
 const RateSpec = z
@@ -113,7 +114,16 @@ const EnvSchema = z.object({
   CODITECT_WORKSPACE_RUN_DIR: z.string().min(1).optional(),
   CODITECT_WORKSPACE_IDLE_MINUTES: z.coerce.number().min(0.01).default(15),
   CODITECT_MAX_WORKSPACES: z.coerce.number().int().min(1).default(20),
-  /** Lifetime of the path-scoped workspace cookie; it slides while the IDE is in use. */
+  /** Origin pattern of the workspaces' IDEs, e.g. `https://{id}.ws.example.com` (default `http://{id}.ws.localhost:PORT`). */
+  CODITECT_WORKSPACE_ORIGIN: z.string().refine((v) => {
+    try {
+      parseWorkspaceOriginPattern(v);
+      return true;
+    } catch {
+      return false;
+    }
+  }, 'expected http(s)://{id}.<domain>[:port], e.g. https://{id}.ws.example.com').optional(),
+  /** Lifetime of the workspace origin's cookie; it slides while the IDE is in use. */
   CODITECT_WORKSPACE_TOKEN_TTL_SECONDS: z.coerce.number().int().min(5).default(900),
   /** Mark cookies Secure (set behind HTTPS). */
   CODITECT_SECURE_COOKIES: Bool.default(false),
@@ -175,6 +185,8 @@ export interface Config {
     idleTimeoutMs: number;
     maxRunning: number;
     tokenTtlSeconds: number;
+    /** `CODITECT_WORKSPACE_ORIGIN`; unset: `http://{id}.ws.localhost:{listening port}`. */
+    originPattern: string | undefined;
     secureCookies: boolean;
     dangerouslyUnsandboxed: boolean;
     nodeId: string;
@@ -291,6 +303,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       idleTimeoutMs: Math.round(e.CODITECT_WORKSPACE_IDLE_MINUTES * 60_000),
       maxRunning: e.CODITECT_MAX_WORKSPACES,
       tokenTtlSeconds: e.CODITECT_WORKSPACE_TOKEN_TTL_SECONDS,
+      originPattern: e.CODITECT_WORKSPACE_ORIGIN,
       secureCookies: e.CODITECT_SECURE_COOKIES,
       dangerouslyUnsandboxed: e.CODITECT_DANGEROUS_UNSANDBOXED_WORKSPACES,
       nodeId: e.CODITECT_NODE_ID ?? `${os.hostname()}:${e.PORT}`,

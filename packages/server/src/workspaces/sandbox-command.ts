@@ -7,9 +7,10 @@
  *   {node prefix}                     read-only, when node is not under /usr
  *   /opt/coditect/ide                 the built Theia application, read-only
  *   /workspace                        the session's workspace directory, read-write
- *   /run/coditect                     the session's run dir (host: {runDir}), read-write:
- *                                       ide.sock  <- created inside, the proxy connects here
- *                                       api.sock  <- created by the host server, the IDE calls the API here
+ *   /run/coditect                     the session's run dir (host: {runDir}), READ-ONLY: nothing inside
+ *                                     can replace, move or delete what the server connects through
+ *                                       ide.sock  <- the server listens, the relay dials out (IDE tunnel)
+ *                                       api.sock  <- the server listens, the IDE calls the API here
  *   /home/coditect                    HOME: a tmpfs, or a bound per-session dir when homeDir is given
  *   /tmp                              private tmpfs
  *   /proc, /dev                       a fresh procfs for the new pid namespace, a minimal /dev
@@ -44,7 +45,7 @@ export interface SandboxCommandOptions {
   sessionId: string;
   /** Host path of the session's workspace directory (bound read-write at /workspace). */
   workspaceDir: string;
-  /** Host path of the session's run directory (bound read-write at /run/coditect; holds ide.sock, api.sock). */
+  /** Host path of the session's run directory (bound read-only at /run/coditect; holds ide.sock, api.sock). */
   runDir: string;
   /** Host path of the built Theia application (packages/ide). Defaults to the repository's packages/ide. */
   ideAppDir?: string;
@@ -77,7 +78,7 @@ export interface SandboxCommand {
   cwd?: string;
   /** Exact environment to spawn bwrap with (bwrap passes it to the sandboxed process). */
   env: Record<string, string>;
-  /** Host path of the IDE socket (HTTP + WebSocket to the Theia backend). */
+  /** Host path of the IDE tunnel socket (the server listens, the relay dials out). */
   ideSocketPath: string;
   /** Host path where the server should listen for the IDE's API calls. */
   apiSocketPath: string;
@@ -318,8 +319,8 @@ export function buildSandboxCommand(opts: SandboxCommandOptions): SandboxCommand
     '--tmpfs', '/run',
     '--tmpfs', '/opt',
     '--ro-bind', ideAppDir, SANDBOX.appDir,
-    '--bind', runDir, SANDBOX.runDir,
-    // The run dir's etc/ must not be writable from inside (it is bound read-only above anyway).
+    // Read-only: the sockets the server listens on here cannot be replaced from inside.
+    '--ro-bind', runDir, SANDBOX.runDir,
     '--ro-bind', etcDir, `${SANDBOX.runDir}/etc`,
     '--bind', workspaceDir, SANDBOX.workspaceDir,
   );

@@ -1,12 +1,12 @@
 /**
  * One sandboxed IDE backend (Theia under bubblewrap) for one workspace session.
  *
- * Start: spawns bwrap (new process group), waits until the IDE answers HTTP 200 on {runDir}/ide.sock.
+ * Start: spawns bwrap (new process group), waits until `readyProbe` answers HTTP 200 (the IDE through
+ * the tunnel the server listens on at {runDir}/ide.sock; see ide-tunnel.ts).
  * Stop: SIGTERM to the whole process group, SIGKILL after a grace period. The sandbox has its own
  * pid namespace, so when its init dies every process inside (terminals, tasks) dies with it.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import fs from 'node:fs';
 import http from 'node:http';
 import {
   buildSandboxCommand,
@@ -37,7 +37,9 @@ export interface WorkspaceProcessOptions extends SandboxCommandOptions {
   /** Public base path of this IDE behind the proxy, e.g. `/ws/{sessionId}/` (scopes Theia's cookie). */
   basePath?: string;
   logger?: WorkspaceLogger;
-  /** Max time to wait for HTTP 200 on the IDE socket. Default 60 s. */
+  /** HTTP status of a request to the IDE (through the server's tunnel); 200 means ready. */
+  readyProbe: () => Promise<number>;
+  /** Max time to wait for HTTP 200 from readyProbe. Default 60 s. */
   readyTimeoutMs?: number;
   /** Time between SIGTERM and SIGKILL in stop(). Default 5 s. */
   stopGraceMs?: number;
@@ -51,7 +53,7 @@ export interface WorkspaceProcess {
   readonly sessionId: string;
   /** pid of the bwrap process (the process group leader). */
   readonly pid: number;
-  /** Host path of the IDE's Unix socket: proxy HTTP and WebSocket upgrades here. */
+  /** Host path where the server listens for the IDE's tunnel connections (the relay dials out to it). */
   readonly socketPath: string;
   /** Host path where the server should listen for this IDE's API calls (see README). */
   readonly apiSocketPath: string;
@@ -111,12 +113,6 @@ export async function startWorkspaceProcess(opts: WorkspaceProcessOptions): Prom
   if (opts.basePath) env.CODITECT_BASE_PATH = opts.basePath;
   const cmd: SandboxCommand =
     opts.sandbox === 'none' ? buildUnsandboxedCommand({ ...opts, env }) : buildSandboxCommand({ ...opts, env });
-  try {
-    fs.unlinkSync(cmd.ideSocketPath);
-  } catch {
-    // no stale socket
-  }
-
   const t0 = performance.now();
   const child: ChildProcess = spawn(cmd.command, cmd.args, {
     env: cmd.env,
@@ -185,11 +181,11 @@ export async function startWorkspaceProcess(opts: WorkspaceProcessOptions): Prom
     }
   };
 
-  // Readiness: HTTP 200 on the socket (the relay creates it only once Theia listens).
+  // Readiness: HTTP 200 through the tunnel (the relay dials it only once Theia listens).
   const deadline = t0 + readyTimeoutMs;
   let ready = false;
   while (performance.now() < deadline && !exitInfo) {
-    if (fs.existsSync(cmd.ideSocketPath) && (await probeSocket(cmd.ideSocketPath)) === 200) {
+    if ((await opts.readyProbe()) === 200) {
       ready = true;
       break;
     }

@@ -5,7 +5,8 @@
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { findOnPath } from './sandbox-command.js';
+import { IdeTunnel } from './ide-tunnel.js';
+import { findOnPath, SANDBOX } from './sandbox-command.js';
 import {
   silentLogger,
   startWorkspaceProcess,
@@ -101,7 +102,7 @@ export interface WorkspaceRunnerOptions {
   maxRunning?: number;
   readyTimeoutMs?: number;
   stopGraceMs?: number;
-  /** Public base path of a session's IDE. Default `/ws/{sessionId}/`. */
+  /** Public base path of a session's IDE. Default `/` (each IDE is served on an origin of its own). */
   basePath?: (sessionId: string) => string;
   /**
    * DEVELOPMENT ONLY: run workspaces without bubblewrap when it is unavailable. The IDE then runs
@@ -125,6 +126,8 @@ interface Entry {
   sessionId: string;
   promise: Promise<WorkspaceProcess>;
   process?: WorkspaceProcess;
+  /** The server's end of the IDE tunnel ({runDir}/ide.sock); open while the entry lives. */
+  tunnel?: IdeTunnel;
   connections: number;
   lastActivity: number;
 }
@@ -165,6 +168,12 @@ export class WorkspaceRunner {
   get(sessionId: string): WorkspaceProcess | undefined {
     const p = this.entries.get(sessionId)?.process;
     return p?.running ? p : undefined;
+  }
+
+  /** The IDE tunnel of a running session: take() a connection per proxied request or WebSocket. */
+  tunnel(sessionId: string): IdeTunnel | undefined {
+    const e = this.entries.get(sessionId);
+    return e?.process?.running ? e.tunnel : undefined;
   }
 
   sessionIds(): string[] {
@@ -211,12 +220,15 @@ export class WorkspaceRunner {
     fs.mkdirSync(req.workspaceDir, { recursive: true });
     fs.mkdirSync(runDir, { recursive: true, mode: 0o700 });
     await this.opts.beforeStart?.(sessionId, runDir);
+    const tunnel = await IdeTunnel.listen(path.join(runDir, SANDBOX.ideSocketName));
+    entry.tunnel = tunnel;
     const start = this.opts.start ?? startWorkspaceProcess;
     const startOpts: WorkspaceProcessOptions = {
       sessionId,
       workspaceDir: req.workspaceDir,
       runDir,
-      basePath: (this.opts.basePath ?? (id => `/ws/${id}/`))(sessionId),
+      basePath: (this.opts.basePath ?? (() => '/'))(sessionId),
+      readyProbe: () => tunnel.probe(),
       logger: this.logger,
       sandbox,
       onExit: exit => this.handleExit(entry, exit),
@@ -233,6 +245,7 @@ export class WorkspaceRunner {
       entry.lastActivity = Date.now();
       return proc;
     } catch (e) {
+      await tunnel.close();
       await this.runAfterExit(sessionId, runDir);
       throw e;
     }
@@ -242,6 +255,7 @@ export class WorkspaceRunner {
     const { sessionId } = entry;
     if (this.entries.get(sessionId) === entry && entry.process) this.entries.delete(sessionId);
     if (!entry.process) return; // failed during start: startEntry reports it
+    void entry.tunnel?.close();
     void this.runAfterExit(sessionId, this.runDir(sessionId));
     if (!exit.expected) {
       try {
