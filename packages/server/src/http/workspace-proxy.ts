@@ -88,11 +88,11 @@ async function redeemTicket(deps: Deps, workspaceId: string, request: FastifyReq
 /** Every request on a workspace origin, whatever its path: the API, the SPA and the app's cookies are never here. */
 async function serveWorkspace(deps: Deps, workspaceId: string, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
   const ownOrigin = deps.workspaces.origins.origin(workspaceId);
-  const pathname = request.url.split('?')[0];
+  // The ticket is the credential here (single use): the app may redeem it from a frame or a fetch.
+  if (request.url.split('?')[0] === TICKET_PATH && request.method === 'GET') return redeemTicket(deps, workspaceId, request, reply);
   if (crossOriginRefused(request.raw, ownOrigin)) {
     throw new AppError('cross_origin_refused', 'Another site cannot call this workspace');
   }
-  if (pathname === TICKET_PATH && request.method === 'GET') return redeemTicket(deps, workspaceId, request, reply);
   let target: Target;
   try {
     target = await authorize(deps, request.raw, workspaceId);

@@ -77,9 +77,11 @@ export async function webAppRoutes(app: FastifyInstance, deps: Deps): Promise<vo
 function setDocumentHeaders(res: { setHeader(name: string, value: string): unknown }, deps: Deps): void {
   res.setHeader('x-content-type-options', 'nosniff');
   res.setHeader('referrer-policy', 'same-origin');
+  // Workspace origins: framed (the IDE) and fetched (a ticket that renews the frame's cookie), nothing else.
+  const ws = deps.workspaces.origins.cspSource();
   res.setHeader('content-security-policy', [
     "default-src 'self'", "script-src 'self'", "style-src 'self' 'unsafe-inline'", "img-src 'self' data:",
-    "font-src 'self' data:", "connect-src 'self'", `frame-src ${deps.workspaces.origins.cspSource()}`,
+    "font-src 'self' data:", `connect-src 'self' ${ws}`, `frame-src ${ws}`,
     "frame-ancestors 'none'", "base-uri 'self'", "form-action 'self'", "object-src 'none'", "worker-src 'self'",
   ].join('; '));
 }

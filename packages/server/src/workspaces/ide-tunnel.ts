@@ -29,6 +29,10 @@ export class TunnelUnavailableError extends Error {
   }
 }
 
+function destroyOnData(this: net.Socket): void {
+  this.destroy();
+}
+
 interface Waiter {
   resolve: (socket: net.Socket) => void;
   reject: (err: Error) => void;
@@ -86,6 +90,10 @@ export class IdeTunnel {
       return;
     }
     this.idle.push(socket);
+    // Read while idle, so a connection the relay closed leaves the pool at once; an idle
+    // connection has nothing to say before a request is written on it.
+    socket.on('data', destroyOnData);
+    socket.resume();
     socket.once('close', () => {
       const i = this.idle.indexOf(socket);
       if (i >= 0) this.idle.splice(i, 1);
@@ -99,10 +107,8 @@ export class IdeTunnel {
   take(timeoutMs = 10_000): Promise<net.Socket> {
     while (this.idle.length) {
       const socket = this.idle.shift()!;
-      if (!socket.destroyed && socket.readable && socket.writable) {
-        // Idle sockets stay paused (nothing from the sandbox is read before a request is written).
-        return Promise.resolve(socket.resume());
-      }
+      socket.off('data', destroyOnData);
+      if (!socket.destroyed && socket.readable && socket.writable) return Promise.resolve(socket);
       socket.destroy();
     }
     if (this.closed) return Promise.reject(new TunnelUnavailableError(0));
