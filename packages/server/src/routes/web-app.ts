@@ -145,7 +145,8 @@ function installRefreshCookie(app: FastifyInstance, deps: Deps): void {
   });
 
   app.addHook('onSend', async (request, reply, payload) => {
-    if (!wantsCookie(request)) return payload;
+    // A refused cross-origin call leaves the browser's cookie as it was (no forced sign-out either).
+    if (!wantsCookie(request) || reply.statusCode === 403) return payload;
     const pathname = request.url.split('?')[0] ?? '';
     if (ENDING.has(pathname) || (pathname === refreshPath && reply.statusCode === 401)) {
       reply.header('set-cookie', refreshCookie(request, '', 0));

@@ -103,6 +103,7 @@ describe.skipIf(!sandbox.ok)('workspaces through the API (real sandbox, real The
     } finally {
       t.server.deps.now = realNow;
     }
+    expect((await workspaceRequest(url3)).status).toBe(303);
     const res = await page(s.id, cookie);
     expect(res.status).toBe(200);
     expect(res.body).toContain('<html');
