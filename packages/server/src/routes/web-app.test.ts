@@ -51,6 +51,12 @@ describe('serving the SPA', () => {
     expect(await res.text()).toContain('<div id="root">');
   });
 
+  it('serves nothing at the old /ws/{id}/ path on the app origin', async () => {
+    const res = await get('/ws/0b4f9d7e-1111-4222-8333-944455556666/');
+    expect(res.status).toBe(404);
+    expect(res.headers.get('content-type')).toMatch(/json/);
+  });
+
   it('CORS admits configured origins but never a workspace origin', async () => {
     const allowed = await get('/api/v5/health', { headers: { origin: 'https://partner.example.com' } });
     expect(allowed.headers.get('access-control-allow-origin')).toBe('https://partner.example.com');

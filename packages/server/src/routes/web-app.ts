@@ -63,7 +63,8 @@ export async function webAppRoutes(app: FastifyInstance, deps: Deps): Promise<vo
   const fallback = async (request: FastifyRequest, reply: FastifyReply) => {
     const pathname = request.url.split('?')[0] ?? '/';
     // API paths stay JSON errors; a missing file (`/x.js`) must not come back as HTML.
-    if (pathname.startsWith('/api/') || pathname === '/api' || /\/[^/]*\.[A-Za-z0-9]+$/.test(pathname)) {
+    // `/ws/…` (where IDEs once lived) stays a 404: workspaces are served on their own origins only.
+    if (pathname.startsWith('/api/') || pathname === '/api' || pathname.startsWith('/ws/') || /\/[^/]*\.[A-Za-z0-9]+$/.test(pathname)) {
       throw new AppError('route_not_found', `No route for ${request.method} ${pathname}`);
     }
     reply.header('cache-control', 'no-cache');
