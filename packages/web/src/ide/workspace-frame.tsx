@@ -14,8 +14,6 @@ import classes from './workspace-frame.module.css';
  * over one WebSocket — a reconnect after a long idle would otherwise get a 401.
  */
 export const REFRESH_AFTER_MS = 5 * 60_000;
-/** Give up waiting for the workbench after this long (the machine may be loaded; the IDE stays usable). */
-const RENDER_TIMEOUT_MS = 120_000;
 
 type Phase =
   | { kind: 'opening' }
@@ -144,12 +142,22 @@ export function WorkspaceFrame({ sessionId, visible }: Props) {
     };
   }, [visible, loaded, refresh]);
 
+  /** The IDE's origin: messages to the frame go there only. */
+  const frameOrigin = src ? new URL(src).origin : undefined;
+
   // The frame is on another origin: its load event is all this page may see of it.
   const markReady = () => {
     if (phase.kind !== 'loading') return;
     timings.current.readyMs = Math.round(performance.now() - timings.current.start);
     setPhase({ kind: 'ready' });
+    // The scheme may have changed while it loaded; the query parameter only covered the start.
+    if (frameOrigin) iframeRef.current?.contentWindow?.postMessage({ type: 'coditect:theme', theme: schemeRef.current }, frameOrigin);
   };
+
+  // The app's theme changes → tell the IDE.
+  useEffect(() => {
+    if (frameOrigin) iframeRef.current?.contentWindow?.postMessage({ type: 'coditect:theme', theme: scheme }, frameOrigin);
+  }, [scheme, frameOrigin]);
 
   // The workspace origin refused the frame (cookie expired after a long idle, backend gone): re-open once, transparently.
   useEffect(() => {
