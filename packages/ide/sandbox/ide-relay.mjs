@@ -30,18 +30,21 @@ if (!ideSocket) {
   process.exit(2);
 }
 
-/** Pipes two sockets together; either side ending or failing ends both. */
+/**
+ * Pipes two sockets together. An end is passed on after what is still buffered has been written
+ * (destroying the other side at once would cut off the tail of an answer); a failure ends both.
+ */
 function pipe(a, b) {
   a.pipe(b);
   b.pipe(a);
-  const end = () => {
+  const fail = () => {
     a.destroy();
     b.destroy();
   };
-  a.on('error', end);
-  b.on('error', end);
-  a.on('close', end);
-  b.on('close', end);
+  a.on('error', fail);
+  b.on('error', fail);
+  a.on('close', () => b.end());
+  b.on('close', () => a.end());
 }
 
 function listen(server, ...args) {

@@ -137,6 +137,11 @@ export function forwardHttp(req: IncomingMessage, res: ServerResponse, opts: For
     up => {
       res.writeHead(up.statusCode ?? 502, responseHeaders(up.headers, opts));
       up.pipe(res);
+      // An answer cut off upstream must not leave the browser waiting for the rest.
+      up.on('error', err => res.destroy(err));
+      up.on('close', () => {
+        if (!up.complete) res.destroy();
+      });
     },
   );
   upstream.on('error', err => {

@@ -10,7 +10,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildSandboxCommand, SANDBOX } from './sandbox-command.js';
+import { buildSandboxCommand, defaultIdeAppDir, SANDBOX } from './sandbox-command.js';
 import {
   descendants,
   ensureIdeBuilt,
@@ -144,6 +144,19 @@ describe.skipIf(!prereq.ok)('workspace sandbox (real bwrap + Theia)', () => {
     const js = await httpGetSocket(tunnelA(), '/bundle.js');
     expect(js.status).toBe(200);
   });
+
+  it('answers arrive whole through the tunnel, also many large ones at once', async () => {
+    const frontend = path.join(defaultIdeAppDir(), 'lib', 'frontend');
+    const sizes: Record<string, number> = {
+      '/bundle.js': fs.statSync(path.join(frontend, 'bundle.js')).size,
+      '/bundle.css': fs.statSync(path.join(frontend, 'bundle.css')).size,
+    };
+    for (let round = 0; round < 10; round++) {
+      const paths = ['/bundle.js', '/bundle.css', '/bundle.js', '/bundle.css', '/bundle.css', '/bundle.js'];
+      const got = await Promise.all(paths.map(async (p) => [p, Buffer.byteLength((await httpGetSocket(tunnelA(), p)).body)] as const));
+      for (const [p, n] of got) expect(n, `${p} round ${round}`).toBe(sizes[p]);
+    }
+  }, 120_000);
 
   it('upgrades a WebSocket (socket.io) through the tunnel with the connection cookie', async () => {
     const page = await httpGetSocket(tunnelA(), '/');
