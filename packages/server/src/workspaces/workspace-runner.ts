@@ -220,7 +220,13 @@ export class WorkspaceRunner {
     fs.mkdirSync(req.workspaceDir, { recursive: true });
     fs.mkdirSync(runDir, { recursive: true, mode: 0o700 });
     await this.opts.beforeStart?.(sessionId, runDir);
-    const tunnel = await IdeTunnel.listen(path.join(runDir, SANDBOX.ideSocketName));
+    let tunnel: IdeTunnel;
+    try {
+      tunnel = await IdeTunnel.listen(path.join(runDir, SANDBOX.ideSocketName));
+    } catch (e) {
+      await this.runAfterExit(sessionId, runDir);
+      throw e;
+    }
     entry.tunnel = tunnel;
     const start = this.opts.start ?? startWorkspaceProcess;
     const startOpts: WorkspaceProcessOptions = {
