@@ -38,11 +38,9 @@ describe('buildSandboxCommand', () => {
     expect(opts).not.toContain('--share-net');
   });
 
-  it('binds only the workspace and run dir read-write', () => {
-    expect(flagArgs(opts, '--bind', 2)).toEqual([
-      [run, SANDBOX.runDir],
-      [ws, SANDBOX.workspaceDir],
-    ]);
+  it('binds only the workspace read-write; the run dir (the server\'s sockets) read-only', () => {
+    expect(flagArgs(opts, '--bind', 2)).toEqual([[ws, SANDBOX.workspaceDir]]);
+    expect(flagArgs(opts, '--ro-bind', 2)).toContainEqual([run, SANDBOX.runDir]);
     expect(flagArgs(opts, '--ro-bind', 2)).toContainEqual(['/srv/ide', SANDBOX.appDir]);
     expect(flagArgs(opts, '--tmpfs', 1)).toEqual(expect.arrayContaining([['/tmp'], ['/etc'], [SANDBOX.homeDir]]));
     expect(opts).toContain('--proc');
