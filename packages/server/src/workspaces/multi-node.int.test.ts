@@ -89,6 +89,21 @@ describePostgres('workspaces across two nodes', () => {
     expect((await requestOn(`http://${sessionId}.ws.localhost:9/`, nodeB.origin)).status).toBe(401);
   });
 
+  it('a ticket is redeemed once only, even raced on both nodes at once', async () => {
+    const tickets = await Promise.all(Array.from({ length: 40 }, async () => urlOf(await open(nodeA.origin))));
+    let redeemed = 0;
+    let refused = 0;
+    for (const url of tickets) {
+      // Eight tries of the same ticket at once, four on each node (one shared database).
+      const answers = await Promise.all(Array.from({ length: 8 }, (_, i) => requestOn(url, i % 2 ? nodeA.origin : nodeB.origin)));
+      redeemed += answers.filter((r) => r.status === 303).length;
+      refused += answers.filter((r) => r.status === 401).length;
+    }
+    console.log(`ticket race: ${tickets.length} tickets × 8 tries on two nodes → ${redeemed} redeemed, ${refused} refused`);
+    expect(redeemed).toBe(tickets.length);
+    expect(refused).toBe(tickets.length * 7);
+  }, 120_000);
+
   it('when A dies, the workspace reopens on B from its latest snapshot', async () => {
     const write = await fetch(`${nodeA.origin}/api/v5/sessions/${sessionId}/files/content?path=notes.txt`, {
       method: 'PUT', headers: { authorization: `Bearer ${a.accessToken}`, 'content-type': 'application/octet-stream' }, body: 'survives the node\n' });

@@ -122,6 +122,20 @@ describe.skipIf(!sandbox.ok)('workspaces through the API (real sandbox, real The
     expect((await t.api.post(`/sessions/${s.id}/stop`, undefined, { token: a.accessToken })).body.status).toBe('stopped');
   });
 
+  it('a ticket is redeemed once only, even when raced', async () => {
+    const s = await createSession(t.api, a.accessToken, 'raced');
+    const urls = await Promise.all(Array.from({ length: 50 }, async () => ((await (await open(a.accessToken, s.id)).json()) as { url: string }).url));
+    let redeemed = 0;
+    for (const url of urls) {
+      const answers = await Promise.all(Array.from({ length: 20 }, () => workspaceRequest(url)));
+      redeemed += answers.filter((r) => r.status === 303).length;
+      expect(answers.filter((r) => r.status !== 303 && r.status !== 401)).toEqual([]);
+    }
+    console.log(`ticket race: ${urls.length} tickets × 20 concurrent tries → ${redeemed} redeemed`);
+    expect(redeemed).toBe(urls.length);
+    await t.api.post(`/sessions/${s.id}/stop`, undefined, { token: a.accessToken });
+  }, 120_000);
+
   it('refuses the workspace origin without a cookie, with another session\'s cookie, another tenant\'s, a revoked login, or from another origin — HTTP and WebSocket', async () => {
     const mine = await createSession(t.api, a.accessToken, 'mine');
     const other = await createSession(t.api, a.accessToken, 'other');
