@@ -7,6 +7,7 @@
 //   BENCH_RUNS=5 (cold/warm samples)  BENCH_CONCURRENT=20  CODITECT_CHROMIUM=/usr/bin/chromium
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -76,6 +77,17 @@ function treeMemory(pid) {
   return { rssMb: Math.round(rss / 1024), pssMb: Math.round(pss / 1024), parts };
 }
 
+/** GET on a workspace origin (`http://{id}.ws.localhost:PORT/…`): Node does not resolve *.localhost, so connect to 127.0.0.1 with the Host. */
+function workspaceGet(url, cookie) {
+  const u = new URL(url);
+  return new Promise((resolve, reject) => {
+    http.get({ host: '127.0.0.1', port: Number(u.port), path: u.pathname + u.search, headers: { host: u.host, ...(cookie ? { cookie } : {}) } }, (res) => {
+      res.resume();
+      res.on('end', () => resolve({ status: res.statusCode, cookies: (res.headers['set-cookie'] ?? []).map((c) => c.split(';')[0]) }));
+    }).on('error', reject);
+  });
+}
+
 /** A raw WebSocket upgrade to the IDE's socket.io through the proxy; 'ok' when Theia's first frame (socket.io open packet) arrives. */
 function socketIoHandshake(id, cookie) {
   const { port } = new URL(base);
@@ -85,7 +97,7 @@ function socketIoHandshake(id, cookie) {
     const done = (r) => { clearTimeout(timer); sock.destroy(); resolve(r); };
     const timer = setTimeout(() => done(`timeout: ${buf.toString('latin1').slice(0, 60)}`), 30_000);
     sock.on('connect', () => sock.write([
-      `GET /ws/${id}/socket.io/?EIO=4&transport=websocket HTTP/1.1`, `Host: 127.0.0.1:${port}`, `Origin: ${base}`,
+      'GET /socket.io/?EIO=4&transport=websocket HTTP/1.1', `Host: ${id}.ws.localhost:${port}`, `Origin: http://${id}.ws.localhost:${port}`,
       'Upgrade: websocket', 'Connection: Upgrade', `Sec-WebSocket-Key: ${crypto.randomBytes(16).toString('base64')}`,
       'Sec-WebSocket-Version: 13', `Cookie: ${cookie}`, '', ''].join('\r\n')));
     sock.on('data', (d) => {
@@ -206,15 +218,15 @@ try {
   const opens = await Promise.all(ids.map(async (id) => {
     const s = performance.now();
     const r = await api('POST', `/sessions/${id}/open`, undefined, token);
-    return { id, status: r.status, ms: Math.round(performance.now() - s), cookie: (r.headers.get('set-cookie') ?? '').split(';')[0], error: r.body?.error };
+    // The ticket is traded for the workspace origin's cookie (part of opening, so inside the timing).
+    const cookie = r.status === 200 ? (await workspaceGet(r.body.url)).cookies.join('; ') : '';
+    return { id, status: r.status, ms: Math.round(performance.now() - s), cookie, error: r.body?.error };
   }));
   const allOpenMs = Math.round(performance.now() - t0);
   const pages = await Promise.all(opens.map(async (o) => {
-    const res = await fetch(`${base}/ws/${o.id}/`, { headers: { cookie: o.cookie } });
+    const res = await workspaceGet(`http://${o.id}.ws.localhost:${new URL(base).port}/`, o.cookie);
     // Theia's own connection cookie (set with the page) is required on its WebSocket.
-    const theia = (res.headers.get('set-cookie') ?? '').split(';')[0];
-    if (theia) o.cookie = `${o.cookie}; ${theia}`;
-    await res.arrayBuffer();
+    if (res.cookies.length) o.cookie = [o.cookie, ...res.cookies].join('; ');
     return res.status;
   }));
   // One browser page per workspace would need ~N× the CPU of the machine; instead every IDE gets

@@ -29,7 +29,7 @@ export function selfSignedCert(dir: string): { cert: string; key: string } {
   const cert = path.join(dir, 'cert.pem');
   const key = path.join(dir, 'key.pem');
   execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=localhost',
-    '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1', '-keyout', key, '-out', cert], { stdio: 'ignore' });
+    '-addext', 'subjectAltName=DNS:localhost,DNS:*.ws.localhost,IP:127.0.0.1', '-keyout', key, '-out', cert], { stdio: 'ignore' });
   return { cert, key };
 }
 
@@ -66,9 +66,12 @@ export function renderNginx(dir: string, layout: NginxLayout): string {
   replace(/^(upstream coditect \{\n    least_conn;\n)(?:    server [^\n]+\n)+/m,
     `$1${layout.upstreams.map((u) => `    server ${u} max_fails=2 fail_timeout=10s;\n`).join('')}`);
   replace(/^    listen 80;\n    listen \[::\]:80;$/m, `    listen 127.0.0.1:${layout.httpPort};`);
-  replace(/^    listen 443 ssl http2;\n    listen \[::\]:443 ssl http2;$/m, `    listen 127.0.0.1:${layout.httpsPort} ssl http2;`);
-  replace(/ssl_certificate +\S+;/, `ssl_certificate ${layout.cert};`);
-  replace(/ssl_certificate_key +\S+;/, `ssl_certificate_key ${layout.key};`);
+  // Both HTTPS servers: the app's and the workspaces' wildcard one.
+  replace(/^    listen 443 ssl http2;\n    listen \[::\]:443 ssl http2;$/gm, `    listen 127.0.0.1:${layout.httpsPort} ssl http2;`);
+  replace(/ssl_certificate +\S+;/g, `ssl_certificate ${layout.cert};`);
+  replace(/ssl_certificate_key +\S+;/g, `ssl_certificate_key ${layout.key};`);
+  replace(/server_name \*\.ws\.coditect-workspaces\.example;/, 'server_name *.ws.localhost;');
+  replace(/frame-ancestors https:\/\/coditect\.example\.com/, `frame-ancestors https://127.0.0.1:${layout.httpsPort}`);
   replace(/\/var\/log\/nginx\//g, `${dir}/logs/`);
   replace(/root \/var\/www\/letsencrypt;/, `root ${dir}/acme;`);
   fs.writeFileSync(path.join(dir, 'conf.d', 'coditect.conf'), site);

@@ -85,6 +85,8 @@ if (missing.length && process.env.CI === 'true') {
       CODITECT_WEB_DIR: path.join(dir, 'web'),
       CODITECT_BLOB_URL: `file://${path.join(dir, 'shared-blobs')}`,
       CODITECT_WORKSPACE_RUN_DIR: path.join(dir, `${name}-run`),
+      // Workspaces on their own origins, through nginx's wildcard server (*.ws.localhost in this test).
+      CODITECT_WORKSPACE_ORIGIN: `https://{id}.ws.localhost:${httpsPort}`,
       CODITECT_IDE_APP_DIR: IDE_DIR,
       // A shared per-account login limit: 4 attempts across BOTH nodes ([NEEDS LEAD] shared limits).
       CODITECT_RATE_LIMIT_LOGIN_ACCOUNT: '4/300s',
@@ -113,9 +115,12 @@ if (missing.length && process.env.CI === 'true') {
     const api = (p: string, init: Parameters<typeof req>[1] = {}) => req(`${edge}/api/v5${p}`, { ...init, ca });
     const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
     /** Upstream addresses nginx used, from its JSON access log. */
-    const upstreamsSeen = (since = 0): string[] => fs.readFileSync(path.join(dir, 'nginx/logs/coditect.access.log'), 'utf8')
+    const upstreamsSeen = (since = 0, log = 'coditect'): string[] => fs.readFileSync(path.join(dir, `nginx/logs/${log}.access.log`), 'utf8')
       .split('\n').filter(Boolean).slice(since).map((l) => JSON.parse(l).upstream as string);
-    const accessLogLines = () => fs.readFileSync(path.join(dir, 'nginx/logs/coditect.access.log'), 'utf8').split('\n').filter(Boolean).length;
+    const accessLogLines = (log = 'coditect') => {
+      const file = path.join(dir, `nginx/logs/${log}.access.log`);
+      return fs.existsSync(file) ? fs.readFileSync(file, 'utf8').split('\n').filter(Boolean).length : 0;
+    };
 
     async function register(prefix = 'u'): Promise<{ email: string; password: string; accessToken: string; refreshToken: string }> {
       const email = `${prefix}-${randomBytes(5).toString('hex')}@example.com`;
@@ -138,12 +143,12 @@ if (missing.length && process.env.CI === 'true') {
       databaseUrl = `${pg!.appUrlBase}/${dbName}`;
       await fake.start();
 
+      httpPort = await freePort();
+      httpsPort = await freePort();
       const [pa, pb] = [await freePort(), await freePort()];
       // Both nodes start at once on the same empty database: migrations must not race.
       nodes.push(...(await Promise.all([startNode('node-a', pa), startNode('node-b', pb)])));
 
-      httpPort = await freePort();
-      httpsPort = await freePort();
       const conf = renderNginx(path.join(dir, 'nginx'), {
         httpPort, httpsPort, cert, key, upstreams: nodes.map((n) => `127.0.0.1:${n.port}`),
       });
@@ -356,23 +361,37 @@ if (missing.length && process.env.CI === 'true') {
     });
 
     describe.skipIf(Boolean(wsReason))(`the IDE through nginx${wsReason ? ` — skipped: ${wsReason}` : ''}`, () => {
-      it('[NEEDS LEAD: placement + forwarding] opens a workspace and speaks its WebSocket via whichever node nginx picks', async () => {
+      it('[NEEDS LEAD: placement + forwarding] opens a workspace on its own origin and speaks its WebSocket via whichever node nginx picks', async () => {
         const u = await register('ide');
         const s = await api('/sessions', { method: 'POST', headers: bearer(u.accessToken), body: { name: 'ide' } });
         const open = await api(`/sessions/${s.json.id}/open`, { method: 'POST', headers: bearer(u.accessToken) });
         expect(open.status, open.text).toBe(200);
-        const setCookie = [open.headers['set-cookie'] ?? []].flat();
+        const wsHost = `${s.json.id}.ws.localhost:${httpsPort}`;
+        expect(open.json.url.startsWith(`https://${wsHost}/__coditect/ticket?t=`)).toBe(true);
+        expect(open.headers['set-cookie']).toBeUndefined();
+        // The wildcard server: same nginx, Host picks the workspace (the certificate covers *.ws.localhost).
+        const onWorkspace = (p: string, headers: Record<string, string> = {}) =>
+          req(`${edge}${p}`, { ca, headers: { host: wsHost, ...headers } });
+        const ticket = await onWorkspace(new URL(open.json.url).pathname + new URL(open.json.url).search);
+        expect(ticket.status).toBe(303);
+        const setCookie = [ticket.headers['set-cookie'] ?? []].flat();
         expect(setCookie.join(';')).toMatch(/;\s*Secure/i);
+        expect(setCookie.join(';')).toMatch(/Partitioned/);
+        expect(ticket.headers['x-frame-options']).toBeUndefined();
+        expect(String(ticket.headers['content-security-policy'])).toContain(`frame-ancestors https://127.0.0.1:${httpsPort}`);
         const cookie = setCookie.map((c) => c.split(';')[0]).join('; ');
+        // The app's origin serves no workspace, and the workspace origin no API.
+        expect((await req(`${edge}/ws/${s.json.id}/`, { ca, headers: { cookie } })).status).toBe(404);
+        expect((await onWorkspace('/api/v5/health', { cookie })).text).not.toContain('"status":"ok"');
         // Several page loads and sockets: with round robin they hit both nodes; the non-owner forwards.
-        const before = accessLogLines();
+        const before = accessLogLines('coditect-workspaces');
         for (let i = 0; i < 4; i++) {
-          const page = await req(`${edge}${open.json.url}`, { ca, headers: { cookie } });
+          const page = await onWorkspace('/', { cookie });
           expect(page.status).toBe(200);
           const all = [cookie, ...[page.headers['set-cookie'] ?? []].flat().map((c) => c.split(';')[0])].join('; ');
           const first = await new Promise<string>((resolve, reject) => {
-            const ws = new WebSocket(`wss://127.0.0.1:${httpsPort}${open.json.url}socket.io/?EIO=4&transport=websocket`, {
-              ca, headers: { cookie: all, origin: `https://127.0.0.1:${httpsPort}` },
+            const ws = new WebSocket(`wss://127.0.0.1:${httpsPort}/socket.io/?EIO=4&transport=websocket`, {
+              ca, headers: { host: wsHost, cookie: all, origin: `https://${wsHost}` },
             });
             const timer = setTimeout(() => reject(new Error('no message in 10 s')), 10_000);
             ws.on('message', (m) => { clearTimeout(timer); ws.close(); resolve(String(m)); });
@@ -381,7 +400,7 @@ if (missing.length && process.env.CI === 'true') {
           });
           expect(first.startsWith('0')).toBe(true); // engine.io "open" packet from Theia
         }
-        expect(new Set(upstreamsSeen(before)).size).toBe(2);
+        expect(new Set(upstreamsSeen(before, 'coditect-workspaces')).size).toBe(2);
         await api(`/sessions/${s.json.id}/stop`, { method: 'POST', headers: bearer(u.accessToken) });
       }, 120_000);
     });
@@ -437,8 +456,11 @@ if (missing.length && process.env.CI === 'true') {
         const file = await api(`/sessions/${id}/files/content?path=keep.txt`, { headers: bearer(token) });
         expect(file.status).toBe(200);
         expect(file.text).toBe('survives');
-        const cookie = [open.headers['set-cookie'] ?? []].flat().map((c) => c.split(';')[0]).join('; ');
-        expect((await req(`${edge}${open.json.url}`, { ca, headers: { cookie } })).status).toBe(200);
+        const u = new URL(open.json.url);
+        const ticket = await req(`${edge}${u.pathname}${u.search}`, { ca, headers: { host: u.host } });
+        expect(ticket.status).toBe(303);
+        const cookie = [ticket.headers['set-cookie'] ?? []].flat().map((c) => c.split(';')[0]).join('; ');
+        expect((await req(`${edge}/`, { ca, headers: { host: u.host, cookie } })).status).toBe(200);
         await api(`/sessions/${id}/stop`, { method: 'POST', headers: bearer(token) });
       }, 120_000);
     });

@@ -17,6 +17,7 @@ export const ErrorCodes = {
   invalid_credentials: 401,
   refresh_token_reused: 401,
   invalid_current_password: 403,
+  cross_origin_refused: 403,
   account_disabled: 403,
   insufficient_scope: 403,
   budget_exceeded: 402,

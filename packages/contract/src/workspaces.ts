@@ -4,9 +4,9 @@ import { z } from 'zod';
 export const WorkspaceStatus = z.enum(['stopped', 'starting', 'running']);
 export type WorkspaceStatus = z.infer<typeof WorkspaceStatus>;
 
-/** Answer of POST /sessions/{id}/open: load `url` (same origin) in an iframe; the cookie is already set. */
+/** Answer of POST /sessions/{id}/open: load `url` in an iframe within a minute; it works once. */
 export const OpenWorkspaceResponse = z.object({
-  url: z.string().describe('Path of the IDE, `/ws/{id}/`'),
+  url: z.string().describe("The IDE on the workspace's own origin with a single-use ticket, e.g. `https://{id}.ws.example.com/__coditect/ticket?t=…`"),
   status: WorkspaceStatus,
 });
 export type OpenWorkspaceResponse = z.infer<typeof OpenWorkspaceResponse>;

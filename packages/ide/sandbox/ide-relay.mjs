@@ -1,12 +1,12 @@
 #!/usr/bin/env node
 // Coditect IDE sandbox entry: runs inside the workspace sandbox (bubblewrap, no network but its own
 // loopback) as one node process that
-//   1. relays the IDE:  unix socket CODITECT_IDE_SOCKET  ->  Theia on 127.0.0.1:CODITECT_IDE_PORT
+//   1. tunnels the IDE: dials out to the server's unix socket CODITECT_IDE_SOCKET (a small pool of
+//      idle connections) and connects each one the server uses to Theia on 127.0.0.1:CODITECT_IDE_PORT
 //   2. relays the API:  127.0.0.1:CODITECT_API_PORT      ->  unix socket CODITECT_API_SOCKET (host server)
 //   3. loads the Theia backend (lib/backend/main.js) in this same process (saves a node process).
-// The IDE socket is created only once Theia listens, so "the socket answers HTTP" means ready.
+// The tunnel is dialled only once Theia listens, so "HTTP 200 through the tunnel" means ready.
 // Node builtins only. Port 0 means "any free port" (useful outside a sandbox, in development).
-import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { createRequire } from 'node:module';
@@ -30,18 +30,21 @@ if (!ideSocket) {
   process.exit(2);
 }
 
-/** Pipes two sockets together; either side ending or failing ends both. */
+/**
+ * Pipes two sockets together. An end is passed on after what is still buffered has been written
+ * (destroying the other side at once would cut off the tail of an answer); a failure ends both.
+ */
 function pipe(a, b) {
   a.pipe(b);
   b.pipe(a);
-  const end = () => {
+  const fail = () => {
     a.destroy();
     b.destroy();
   };
-  a.on('error', end);
-  b.on('error', end);
-  a.on('close', end);
-  b.on('close', end);
+  a.on('error', fail);
+  b.on('error', fail);
+  a.on('close', () => b.end());
+  b.on('close', () => a.end());
 }
 
 function listen(server, ...args) {
@@ -95,29 +98,39 @@ if (!address || typeof address.port !== 'number') {
   process.exit(1);
 }
 
-// 1. IDE relay, now that Theia listens.
-try {
-  fs.unlinkSync(ideSocket);
-} catch {
-  // none
+// 1. IDE tunnel, now that Theia listens: the server listens on CODITECT_IDE_SOCKET (in a folder this
+// sandbox sees read-only); we dial out and keep SPARES idle connections there. The first bytes on
+// one are a browser request: connect it to Theia, pipe both ways, and dial a new spare.
+const SPARES = 4;
+let backoffMs = 100;
+let stopping = false;
+function dialSpare() {
+  if (stopping) return;
+  const tunnel = net.connect(ideSocket);
+  let used = false;
+  tunnel.once('connect', () => (backoffMs = 100));
+  tunnel.once('data', first => {
+    used = true;
+    tunnel.pause();
+    dialSpare();
+    const upstream = net.connect(address.port, '127.0.0.1');
+    upstream.write(first);
+    pipe(tunnel, upstream);
+  });
+  tunnel.on('error', () => tunnel.destroy());
+  tunnel.once('close', () => {
+    if (used) return;
+    // Closed before use (server restart, pool full): dial again, slower each time.
+    setTimeout(dialSpare, backoffMs).unref();
+    backoffMs = Math.min(backoffMs * 2, 5000);
+  });
 }
-const ideServer = net.createServer({ pauseOnConnect: true }, client => {
-  const upstream = net.connect(address.port, '127.0.0.1');
-  upstream.once('connect', () => client.resume());
-  pipe(client, upstream);
-});
-await listen(ideServer, ideSocket);
-fs.chmodSync(ideSocket, 0o600);
-log(`IDE relay ${ideSocket} -> 127.0.0.1:${address.port} (ready)`);
+for (let i = 0; i < SPARES; i++) dialSpare();
+log(`IDE tunnel ${ideSocket} -> 127.0.0.1:${address.port} (ready)`);
 
 for (const signal of ['SIGTERM', 'SIGINT']) {
   process.once(signal, () => {
-    ideServer.close();
-    try {
-      fs.unlinkSync(ideSocket);
-    } catch {
-      // gone
-    }
+    stopping = true;
     process.exit(0);
   });
 }

@@ -5,6 +5,7 @@ import type { Deps } from './deps.js';
 import { installCors } from './http/cors.js';
 import { installErrorHandling } from './http/error-handler.js';
 import { contractRoutes, installWorkspaceSocketGuard, recordRoutes } from './http/workspace-socket-guard.js';
+import { installWorkspaceOrigins } from './http/workspace-proxy.js';
 import { authRoutes } from './routes/auth.js';
 import { fileRoutes } from './routes/files.js';
 import { snapshotRoutes } from './routes/snapshots.js';
@@ -49,8 +50,11 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   // JSON only: anything else answers 415 instead of reaching a handler as a string.
   app.removeContentTypeParser('text/plain');
   installErrorHandling(app);
-  installCors(app, deps.config.corsOrigins);
+  // A workspace's API socket reaches contract endpoints only, whatever Host it names.
   installWorkspaceSocketGuard(app);
+  // Then: a workspace origin's requests all go to that workspace, nothing of the app answers them.
+  installWorkspaceOrigins(app, deps);
+  installCors(app, deps.config.corsOrigins, deps.workspaces.origins);
   await systemRoutes(app, deps);
   await authRoutes(app, deps);
   await userRoutes(app, deps);

@@ -63,7 +63,7 @@ function recordTraffic(context: BrowserContext) {
     received.push(JSON.stringify(res.headers()));
   });
   context.on('request', (req) => {
-    if (new URL(req.url()).pathname.startsWith('/ws/')) sentToIde.push(`${req.url()}\n${JSON.stringify(req.headers())}\n${req.postData() ?? ''}`);
+    if (new URL(req.url()).hostname.endsWith('.ws.localhost')) sentToIde.push(`${req.url()}\n${JSON.stringify(req.headers())}\n${req.postData() ?? ''}`);
   });
   context.on('page', (page) => watchSockets(page));
   const watchSockets = (page: Page) => page.on('websocket', (ws) => {

@@ -171,8 +171,9 @@ describe.skipIf(!run)('the IDE in a session tab (Chromium, real sandboxed Theia)
     expect(await (await ideFrame(page)).evaluate(() => (window as unknown as { __mark?: string }).__mark)).toBe('same page');
 
     // The workspace cookie is gone (as after a long idle): the frame's next load is refused (401)
-    // and the tab re-opens transparently.
-    await context.clearCookies({ name: 'coditect_ws' });
+    // and the tab re-opens transparently. (It is a partitioned cookie, which Playwright's filtered
+    // clearCookies does not reach: clear them all; the app keeps its access token in memory.)
+    await context.clearCookies();
     await (await ideFrame(page)).evaluate(() => location.reload());
     await poll(() => page.locator(`#panel-${sessionId} [data-testid="ide-frame"]`).getAttribute('data-state'), 10_000).not.toBe('ready');
     const recovered = await waitIdeReady(page);

@@ -1,9 +1,7 @@
 import type { OpenWorkspaceResponse, WorkspaceStatusResponse } from '@coditect/contract';
-import type { FastifyReply } from 'fastify';
 import type { Deps } from '../deps.js';
 import { AppError, notFound } from '../http/app-error.js';
 import type { AuthContext } from '../http/authenticate.js';
-import { setWorkspaceCookie } from '../http/workspace-cookie.js';
 import { snapshotWorkspace } from '../storage/snapshots.js';
 import { ensureWorkspaceDir } from '../storage/workspace-dir.js';
 import { findWorkspaceSession, updateWorkspaceSession } from '../store/repositories/workspace-sessions.js';
@@ -50,7 +48,11 @@ export async function claimWithinTenantCap(deps: Deps, tenantId: string, id: str
     `Your account already runs ${max} workspaces, the most allowed at once; stop one (or let an idle one stop) to open another`);
 }
 
-export async function openWorkspace(deps: Deps, auth: AuthContext, id: string, reply: FastifyReply): Promise<OpenWorkspaceResponse> {
+/** Path on a workspace origin that exchanges a ticket for that origin's cookie. */
+export const TICKET_PATH = '/__coditect/ticket';
+
+/** Starts the session's IDE and answers its origin with a single-use, short-lived ticket. */
+export async function openWorkspace(deps: Deps, auth: AuthContext, id: string): Promise<OpenWorkspaceResponse> {
   await assertOwnSession(deps, auth, id);
   // A directory lost with its node comes back from the latest snapshot before the IDE sees it.
   await ensureWorkspaceDir(deps, auth.tenantId, id);
@@ -63,8 +65,8 @@ export async function openWorkspace(deps: Deps, auth: AuthContext, id: string, r
   }
   const at = deps.now().toISOString();
   await deps.store.tenant(auth.tenantId, (tx) => updateWorkspaceSession(tx, auth.tenantId, id, { last_opened_at: at }));
-  await setWorkspaceCookie(deps, reply, { ...auth, workspaceId: id });
-  return { url: `/ws/${id}/`, status: 'running' };
+  const ticket = await deps.workspaces.tickets.sign({ userId: auth.userId, tenantId: auth.tenantId, sessionId: auth.sessionId, workspaceId: id });
+  return { url: `${deps.workspaces.origins.origin(id)}${TICKET_PATH}?t=${ticket}`, status: 'running' };
 }
 
 export async function workspaceStatus(deps: Deps, auth: AuthContext, id: string): Promise<WorkspaceStatusResponse> {

@@ -4,6 +4,7 @@ import type { RateLimitClass } from '@coditect/contract';
 import { z } from 'zod';
 import { parseAllowList, type EgressAllowList } from '../egress/allow-list.js';
 import { DEFAULT_WORKSPACE_LIMITS, type WorkspaceLimits } from '../workspaces/workspace-limits.js';
+import { parseWorkspaceOriginPattern } from '../workspaces/workspace-origins.js';
 
 /** `N/Ws` rate-limit spec, e.g. `10/60s`: at most N requests per window. */
 const RateSpec = z
@@ -159,7 +160,16 @@ const EnvSchema = z.object({
   CODITECT_MAX_WORKSPACES: z.coerce.number().int().min(1).default(20),
   /** Running workspaces one tenant may have across all nodes (429 workspace_limit past it). */
   CODITECT_MAX_WORKSPACES_PER_TENANT: z.coerce.number().int().min(1).default(5),
-  /** Lifetime of the path-scoped workspace cookie; it slides while the IDE is in use. */
+  /** Origin pattern of the workspaces' IDEs, e.g. `https://{id}.ws.example.com` (default `http://{id}.ws.localhost:PORT`). */
+  CODITECT_WORKSPACE_ORIGIN: z.string().refine((v) => {
+    try {
+      parseWorkspaceOriginPattern(v);
+      return true;
+    } catch {
+      return false;
+    }
+  }, 'expected http(s)://{id}.<domain>[:port], e.g. https://{id}.ws.example.com').optional(),
+  /** Lifetime of the workspace origin's cookie; it slides while the IDE is in use. */
   CODITECT_WORKSPACE_TOKEN_TTL_SECONDS: z.coerce.number().int().min(5).default(900),
   /** Mark cookies Secure (set behind HTTPS). */
   CODITECT_SECURE_COOKIES: Bool.default(false),
@@ -252,6 +262,8 @@ export interface Config {
     maxRunning: number;
     maxPerTenant: number;
     tokenTtlSeconds: number;
+    /** `CODITECT_WORKSPACE_ORIGIN`; unset: `http://{id}.ws.localhost:{listening port}`. */
+    originPattern: string | undefined;
     secureCookies: boolean;
     dangerouslyUnsandboxed: boolean;
     /** What one running workspace may use. */
@@ -388,6 +400,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxRunning: e.CODITECT_MAX_WORKSPACES,
       maxPerTenant: e.CODITECT_MAX_WORKSPACES_PER_TENANT,
       tokenTtlSeconds: e.CODITECT_WORKSPACE_TOKEN_TTL_SECONDS,
+      originPattern: e.CODITECT_WORKSPACE_ORIGIN,
       secureCookies: e.CODITECT_SECURE_COOKIES,
       dangerouslyUnsandboxed: e.CODITECT_DANGEROUS_UNSANDBOXED_WORKSPACES,
       limits: Object.freeze({

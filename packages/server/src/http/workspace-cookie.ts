@@ -1,28 +1,25 @@
 import type { IncomingMessage } from 'node:http';
-import type { FastifyReply } from 'fastify';
-import type { WorkspaceClaims } from '../auth/workspace-tokens.js';
 import type { Deps } from '../deps.js';
 
-/** The IDE cookie: HttpOnly, SameSite=Strict and scoped to one workspace's path. */
+/** The workspace origin's cookie: host-only (no Domain), HttpOnly, holding a workspace token for that one session. */
 export const WORKSPACE_COOKIE = 'coditect_ws';
 
-export function workspaceCookie(deps: Deps, token: string, workspaceId: string): string {
-  const attrs = [
-    `${WORKSPACE_COOKIE}=${token}`,
-    `Path=/ws/${workspaceId}/`,
-    `Max-Age=${deps.workspaces.cookieTokens.ttlSeconds}`,
-    'HttpOnly',
-    'SameSite=Strict',
-  ];
-  if (deps.config.workspaces.secureCookies) attrs.push('Secure');
+/**
+ * Attributes of every cookie on a workspace origin (ours and Theia's, re-scoped): host-only,
+ * whole origin, HttpOnly. Where it can be Secure it is `SameSite=None; Partitioned`, so it works
+ * in the app's cross-site iframe with third-party cookies blocked (CHIPS: keyed by the app's
+ * site); otherwise (plain http on a non-localhost name, development only) `SameSite=Lax`.
+ */
+export function workspaceCookieAttributes(deps: Deps, maxAgeSeconds?: number): string {
+  const attrs = ['Path=/', 'HttpOnly'];
+  if (maxAgeSeconds !== undefined) attrs.push(`Max-Age=${maxAgeSeconds}`);
+  attrs.push(...(deps.workspaces.origins.secure ? ['Secure', 'SameSite=None', 'Partitioned'] : ['SameSite=Lax']));
   return attrs.join('; ');
 }
 
-export async function setWorkspaceCookie(
-  deps: Deps, reply: FastifyReply, c: Omit<WorkspaceClaims, 'issuedAtMs'>,
-): Promise<void> {
-  const token = await deps.workspaces.cookieTokens.sign(c);
-  reply.header('set-cookie', workspaceCookie(deps, token, c.workspaceId));
+/** Set-Cookie value of the workspace cookie holding `token`. */
+export function workspaceCookie(deps: Deps, token: string): string {
+  return `${WORKSPACE_COOKIE}=${token}; ${workspaceCookieAttributes(deps, deps.workspaces.cookieTokens.ttlSeconds)}`;
 }
 
 /** The value of the workspace cookie on a raw request, if any. */

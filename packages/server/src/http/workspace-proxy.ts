@@ -1,23 +1,41 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { WorkspaceClaims } from '../auth/workspace-tokens.js';
+import { TICKET_PATH } from '../commands/workspaces.js';
 import type { Deps } from '../deps.js';
 import { findWorkspaceSession } from '../store/repositories/workspace-sessions.js';
-import { forwardHttp, forwardUpgrade, parseWorkspacePath } from '../workspaces/ide-proxy.js';
+import { redeemTicketOnce } from '../store/repositories/workspace-tickets.js';
+import { forwardHttp, forwardUpgrade, type ForwardOptions } from '../workspaces/ide-proxy.js';
+import type { IdeTunnel } from '../workspaces/ide-tunnel.js';
 import { AppError } from './app-error.js';
-import { FORWARDED_HEADER, wasForwarded } from './node-forward.js';
 import { assertLiveAuthSession } from './authenticate.js';
-import { readWorkspaceCookie, WORKSPACE_COOKIE, workspaceCookie } from './workspace-cookie.js';
+import { FORWARDED_HEADER, wasForwarded } from './node-forward.js';
+import { readWorkspaceCookie, WORKSPACE_COOKIE, workspaceCookie, workspaceCookieAttributes } from './workspace-cookie.js';
+import { refusalPage } from './workspace-refusal-page.js';
 
-type Target = { claims: WorkspaceClaims; socketPath: string } | { claims: WorkspaceClaims; node: URL };
+/** Theia's own cookie (its WebSocket checks it): the one cookie a workspace may set, re-scoped by us. */
+const THEIA_COOKIE = 'theia-connection-token';
+
+type Target = { claims: WorkspaceClaims; tunnel: IdeTunnel } | { claims: WorkspaceClaims; node: URL };
 
 /**
- * `/ws/{id}/…` → that session's IDE backend, over HTTP and WebSocket, streamed.
- * Every request and upgrade is checked first: the path-scoped cookie must hold a
- * valid workspace token for this very session, its login must still be active,
- * and the session must still exist in the token's tenant. The cookie is removed
- * before forwarding, so the sandbox never sees it.
+ * Browsers' fetch metadata and Origin: a workspace origin answers only its own pages, and
+ * navigations to it (the app's iframe). Another origin — another workspace included — cannot
+ * fetch from it, post to it or open its WebSocket with the user's cookie.
+ */
+function crossOriginRefused(req: IncomingMessage, ownOrigin: string): boolean {
+  const origin = req.headers.origin;
+  const site = req.headers['sec-fetch-site'];
+  const navigation = req.headers['sec-fetch-mode'] === 'navigate' && (req.method === 'GET' || req.method === 'HEAD');
+  const foreign = (origin !== undefined && origin !== ownOrigin) || site === 'cross-site' || site === 'same-site';
+  return foreign && !navigation;
+}
+
+/**
+ * Checks a request to workspace `id`'s origin: the host-only cookie must hold a valid workspace
+ * token for this very session, its login must still be active, and the session must still exist
+ * in the token's tenant. Answers where to send it: this node's IDE tunnel or the owner node.
  */
 async function authorize(deps: Deps, req: IncomingMessage, workspaceId: string): Promise<Target> {
   const token = readWorkspaceCookie(req);
@@ -27,60 +45,105 @@ async function authorize(deps: Deps, req: IncomingMessage, workspaceId: string):
   await assertLiveAuthSession(deps, claims);
   const session = await deps.store.read(claims.tenantId, (db) => findWorkspaceSession(db, claims.tenantId, workspaceId));
   if (!session) throw new AppError('not_found', 'Workspace not found');
-  const proc = deps.workspaces.runner.get(workspaceId);
-  if (proc?.running) return { claims, socketPath: proc.socketPath };
+  const tunnel = deps.workspaces.runner.tunnel(workspaceId);
+  if (tunnel) return { claims, tunnel };
   // Running on another node: send the traffic there (its owner checks the cookie again).
   const owner = wasForwarded(req) ? undefined : await deps.workspaces.placements.ownerElsewhere(claims.tenantId, workspaceId);
   if (owner) return { claims, node: new URL(owner) };
   throw new AppError('workspace_unavailable', 'This workspace is not running; reopen it from Coditect');
 }
 
-/** Where to forward: the local IDE's socket (prefix stripped, our cookie removed) or the owner node (as received). */
-function forwardOptions(deps: Deps, target: Target, req: IncomingMessage, strippedPath: string) {
-  if ('socketPath' in target) return { socketPath: target.socketPath, path: strippedPath, stripCookies: [WORKSPACE_COOKIE] };
+/** Where to forward: the local IDE's tunnel (answer filtered, our cookie removed) or the owner node (as received). */
+function forwardOptions(deps: Deps, target: Target, req: IncomingMessage): ForwardOptions {
+  const path = req.url ?? '/';
+  if ('tunnel' in target) {
+    const attrs = workspaceCookieAttributes(deps);
+    return { tunnel: target.tunnel, path, stripCookies: [WORKSPACE_COOKIE],
+      untrustedResponse: { keepCookies: [THEIA_COOKIE], rescopeCookie: (nameValue) => `${nameValue}; ${attrs}` } };
+  }
   req.headers[FORWARDED_HEADER] = deps.workspaces.placements.nodeId;
-  return { host: target.node.hostname, port: Number(target.node.port || 80), path: req.url ?? '/' };
+  return { host: target.node.hostname, port: Number(target.node.port || 80), path };
 }
 
-export async function workspaceProxy(app: FastifyInstance, deps: Deps): Promise<void> {
-  await app.register(async (scope) => {
-    // Bodies stay unread: they are streamed to the IDE as they arrive.
-    scope.removeAllContentTypeParsers();
-    scope.addContentTypeParser('*', (_req, _payload, done) => done(null));
-    scope.route({
-      method: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
-      url: '/ws/*',
-      handler: async (request, reply) => {
-        const target = parseWorkspacePath(request.url);
-        if (!target) throw new AppError('route_not_found', 'No such workspace path');
-        if (target.needsSlash) return reply.redirect(`/ws/${target.sessionId}/${request.url.includes('?') ? request.url.slice(request.url.indexOf('?')) : ''}`, 308);
-        const resolved = await authorize(deps, request.raw, target.sessionId);
-        const { claims } = resolved;
-        deps.workspaces.runner.touch(target.sessionId);
-        // The cookie slides: past half its life, a fresh one rides on the response.
-        if (Date.now() - claims.issuedAtMs > (deps.workspaces.cookieTokens.ttlSeconds * 1000) / 2) {
-          const fresh = await deps.workspaces.cookieTokens.sign(claims);
-          reply.raw.setHeader('set-cookie', workspaceCookie(deps, fresh, target.sessionId));
-        }
-        reply.hijack();
-        forwardHttp(request.raw, reply.raw, {
-          ...forwardOptions(deps, resolved, request.raw, target.path),
-          onError: (err) => request.log.warn({ err: err.message, workspaceId: target.sessionId }, 'IDE proxy error'),
-        });
-      },
-    });
+/** `GET /__coditect/ticket?t=…`: redeems the one-time ticket (once, on any node) for this origin's cookie. */
+async function redeemTicket(deps: Deps, workspaceId: string, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+  const query = new URLSearchParams(request.url.slice(request.url.indexOf('?') + 1));
+  const now = deps.now();
+  const ticket = await deps.workspaces.tickets.verify(query.get('t') ?? '', now);
+  if (ticket.workspaceId !== workspaceId) throw new AppError('invalid_token', 'This link is for another workspace');
+  const fresh = await deps.store.tenant(ticket.tenantId, (tx) =>
+    redeemTicketOnce(tx, ticket.tenantId, ticket.jti, ticket.expiresAt.toISOString(), now.toISOString()));
+  if (!fresh) throw new AppError('invalid_token', 'This workspace link was already used; open the workspace from Coditect again');
+  await assertLiveAuthSession(deps, ticket);
+  const session = await deps.store.read(ticket.tenantId, (db) => findWorkspaceSession(db, ticket.tenantId, workspaceId));
+  if (!session) throw new AppError('not_found', 'Workspace not found');
+  const { jti: _jti, expiresAt: _exp, ...claims } = ticket;
+  query.delete('t');
+  const rest = query.toString();
+  return reply.code(303).header('set-cookie', workspaceCookie(deps, await deps.workspaces.cookieTokens.sign(claims)))
+    .header('cache-control', 'no-store').header('referrer-policy', 'no-referrer')
+    .header('location', rest ? `/?${rest}` : '/').send();
+}
+
+/** Every request on a workspace origin, whatever its path: the API, the SPA and the app's cookies are never here. */
+async function serveWorkspace(deps: Deps, workspaceId: string, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+  const ownOrigin = deps.workspaces.origins.origin(workspaceId);
+  // The ticket is the credential here (single use): the app may redeem it from a frame or a fetch.
+  if (request.url.split('?')[0] === TICKET_PATH && request.method === 'GET') return redeemTicket(deps, workspaceId, request, reply);
+  if (crossOriginRefused(request.raw, ownOrigin)) {
+    throw new AppError('cross_origin_refused', 'Another site cannot call this workspace');
+  }
+  let target: Target;
+  try {
+    target = await authorize(deps, request.raw, workspaceId);
+  } catch (err) {
+    // A page load (the app's iframe) gets a page that tells the app why, so it can re-open.
+    if (err instanceof AppError && request.headers['sec-fetch-mode'] === 'navigate') {
+      return reply.code(err.status).header('content-type', 'text/html; charset=utf-8').header('cache-control', 'no-store')
+        .send(refusalPage(err.code, err.message));
+    }
+    throw err;
+  }
+  const { claims } = target;
+  deps.workspaces.runner.touch(workspaceId);
+  const addSetCookie: string[] = [];
+  // The cookie slides: past half its life, a fresh one rides on the answer.
+  if ('tunnel' in target && Date.now() - claims.issuedAtMs > (deps.workspaces.cookieTokens.ttlSeconds * 1000) / 2) {
+    addSetCookie.push(workspaceCookie(deps, await deps.workspaces.cookieTokens.sign(claims)));
+  }
+  reply.hijack();
+  forwardHttp(request.raw, reply.raw, {
+    ...forwardOptions(deps, target, request.raw),
+    addSetCookie,
+    onError: (err) => request.log.warn({ err: err.message, workspaceId }, 'IDE proxy error'),
+  });
+  return reply;
+}
+
+/**
+ * Routes by Host: a request whose Host is a workspace origin (`{id}.ws.…`) goes to that
+ * workspace, for every path and method, over HTTP and WebSocket; nothing of the app is served
+ * there. Install before any other hook or route.
+ */
+export function installWorkspaceOrigins(app: FastifyInstance, deps: Deps): void {
+  const { origins } = deps.workspaces;
+  app.addHook('onRequest', async (request, reply) => {
+    const workspaceId = origins.idForHost(request.headers.host);
+    if (workspaceId) return serveWorkspace(deps, workspaceId, request, reply);
   });
 
   app.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    const target = parseWorkspacePath(req.url ?? '');
     const refuse = (status: number, reason: string) => {
       socket.end(`HTTP/1.1 ${status} ${reason}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
     };
-    if (!target || target.needsSlash) return refuse(404, 'Not Found');
-    authorize(deps, req, target.sessionId).then(
+    const workspaceId = origins.idForHost(req.headers.host);
+    if (!workspaceId) return refuse(404, 'Not Found');
+    if (crossOriginRefused(req, origins.origin(workspaceId))) return refuse(403, 'Forbidden');
+    authorize(deps, req, workspaceId).then(
       (resolved) => forwardUpgrade(req, socket, head, {
-        ...forwardOptions(deps, resolved, req, target.path),
-        ...('socketPath' in resolved ? { onClose: deps.workspaces.runner.acquire(target.sessionId) } : {}),
+        ...forwardOptions(deps, resolved, req),
+        ...('tunnel' in resolved ? { onClose: deps.workspaces.runner.acquire(workspaceId) } : {}),
+        onError: (err) => deps.log.warn({ err: err.message, workspaceId }, 'IDE WebSocket proxy error'),
       }),
       (err: unknown) => {
         const status = err instanceof AppError ? err.status : 500;
@@ -90,4 +153,3 @@ export async function workspaceProxy(app: FastifyInstance, deps: Deps): Promise<
     );
   });
 }
-

@@ -23,6 +23,9 @@ beforeAll(async () => {
   const config = loadConfig({
     NODE_ENV: 'test', PORT: '0', CODITECT_DATA_DIR: path.join(dir, 'data'), CODITECT_WEB_DIR: web,
     CODITECT_LOG_LEVEL: 'silent', CODITECT_DOCS: 'false',
+    // Even if an operator lists a workspace origin here, CORS must not admit it.
+    CODITECT_CORS_ORIGINS: 'https://partner.example.com,https://evil.ws.example.com',
+    CODITECT_WORKSPACE_ORIGIN: 'https://{id}.ws.example.com',
   });
   server = await startServer(config);
 });
@@ -40,8 +43,28 @@ describe('serving the SPA', () => {
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/text\/html/);
     expect(res.headers.get('cache-control')).toBe('no-cache');
-    expect(res.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
+    const csp = res.headers.get('content-security-policy')!;
+    expect(csp).toContain("frame-ancestors 'none'");
+    // The app frames workspace origins and nothing else (not even itself).
+    expect(csp).toContain('frame-src https://*.ws.example.com;');
+    expect(csp).not.toMatch(/frame-src[^;]*'self'/);
     expect(await res.text()).toContain('<div id="root">');
+  });
+
+  it('serves nothing at the old /ws/{id}/ path on the app origin', async () => {
+    const res = await get('/ws/0b4f9d7e-1111-4222-8333-944455556666/');
+    expect(res.status).toBe(404);
+    expect(res.headers.get('content-type')).toMatch(/json/);
+  });
+
+  it('CORS admits configured origins but never a workspace origin', async () => {
+    const allowed = await get('/api/v5/health', { headers: { origin: 'https://partner.example.com' } });
+    expect(allowed.headers.get('access-control-allow-origin')).toBe('https://partner.example.com');
+    const workspace = await get('/api/v5/health', { headers: { origin: 'https://evil.ws.example.com' } });
+    expect(workspace.headers.get('access-control-allow-origin')).toBeNull();
+    const preflight = await get('/api/v5/auth/refresh', { method: 'OPTIONS', headers: { origin: 'https://evil.ws.example.com',
+      'access-control-request-method': 'POST', 'access-control-request-headers': 'x-coditect-refresh-transport' } });
+    expect(preflight.headers.get('access-control-allow-origin')).toBeNull();
   });
 
   it('caches hashed assets forever', async () => {
@@ -116,6 +139,30 @@ describe('refresh token cookie for browsers', () => {
     const replay = await get('/api/v5/auth/refresh', { method: 'POST', headers: { ...browser, cookie }, body: '{}' });
     expect(replay.status).toBe(401);
     expect(replay.headers.get('set-cookie')).toContain('Max-Age=0');
+  });
+
+  it('refuses the cookie endpoints from any other origin, a workspace origin above all, and leaves the token unrotated', async () => {
+    const login = await get('/api/v5/auth/login', { method: 'POST', headers: browser, body: JSON.stringify({ email: user.email, password: user.password }) });
+    expect(login.status).toBe(200);
+    const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0]!;
+    const attempts: Record<string, string>[] = [
+      { origin: 'https://abc.ws.example.com' },
+      { origin: 'https://partner.example.com.evil.test' },
+      { origin: 'null' },
+      { 'sec-fetch-site': 'same-site' },
+      { 'sec-fetch-site': 'cross-site' },
+    ];
+    for (const extra of attempts) {
+      for (const p of ['/api/v5/auth/refresh', '/api/v5/auth/logout']) {
+        const res = await get(p, { method: 'POST', headers: { ...browser, cookie, ...extra }, body: '{}' });
+        expect(res.status, `${p} ${JSON.stringify(extra)}`).toBe(403);
+        expect(((await res.json()) as { error: { code: string } }).error.code).toBe('cross_origin_refused');
+        expect(res.headers.get('set-cookie')).toBeNull();
+      }
+    }
+    // The app's own origin still refreshes with the very same cookie: nothing was rotated meanwhile.
+    const own = await get('/api/v5/auth/refresh', { method: 'POST', headers: { ...browser, cookie, origin: server.url }, body: '{}' });
+    expect(own.status).toBe(200);
   });
 
   it('answers 401 missing_token when there is no cookie', async () => {

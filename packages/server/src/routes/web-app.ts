@@ -16,6 +16,9 @@ import { AppError } from '../http/app-error.js';
  *    HttpOnly, SameSite=Strict cookie scoped to `/api/v5/auth` instead of in
  *    the JSON body, and `POST /auth/refresh` reads it from there. Page scripts
  *    never see the refresh token; non-browser clients keep using the body.
+ *    Those cookie endpoints answer only the app's own pages: a browser request
+ *    from another origin (a workspace origin above all) gets 403.
+ * The app's pages carry a strict CSP: they may frame workspace origins only.
  */
 
 /** Header a browser client sends to ask for cookie transport of the refresh token. */
@@ -54,31 +57,48 @@ export async function webAppRoutes(app: FastifyInstance, deps: Deps): Promise<vo
       const rel = path.relative(root, filePath).split(path.sep).join('/');
       if (rel.startsWith('assets/')) res.setHeader('cache-control', 'public, max-age=31536000, immutable');
       else res.setHeader('cache-control', 'no-cache');
-      if (rel.endsWith('.html')) setDocumentHeaders(res);
+      if (rel.endsWith('.html')) setDocumentHeaders(res, deps);
     },
   });
   const fallback = async (request: FastifyRequest, reply: FastifyReply) => {
     const pathname = request.url.split('?')[0] ?? '/';
     // API paths stay JSON errors; a missing file (`/x.js`) must not come back as HTML.
-    if (pathname.startsWith('/api/') || pathname === '/api' || /\/[^/]*\.[A-Za-z0-9]+$/.test(pathname)) {
+    // `/ws/…` (where IDEs once lived) stays a 404: workspaces are served on their own origins only.
+    if (pathname.startsWith('/api/') || pathname === '/api' || pathname.startsWith('/ws/') || /\/[^/]*\.[A-Za-z0-9]+$/.test(pathname)) {
       throw new AppError('route_not_found', `No route for ${request.method} ${pathname}`);
     }
     reply.header('cache-control', 'no-cache');
-    setDocumentHeaders(reply.raw);
+    setDocumentHeaders(reply.raw, deps);
     return reply.sendFile('index.html', root, { cacheControl: false });
   };
   app.get('/*', fallback);
   deps.log.info({ root }, 'serving the web app');
 }
 
-function setDocumentHeaders(res: { setHeader(name: string, value: string): unknown }): void {
+function setDocumentHeaders(res: { setHeader(name: string, value: string): unknown }, deps: Deps): void {
   res.setHeader('x-content-type-options', 'nosniff');
   res.setHeader('referrer-policy', 'same-origin');
+  // Workspace origins: framed (the IDE) and fetched (a ticket that renews the frame's cookie), nothing else.
+  const ws = deps.workspaces.origins.cspSource();
   res.setHeader('content-security-policy', [
     "default-src 'self'", "script-src 'self'", "style-src 'self' 'unsafe-inline'", "img-src 'self' data:",
-    "font-src 'self' data:", "connect-src 'self'", "frame-src 'self'", "frame-ancestors 'none'",
-    "base-uri 'self'", "form-action 'self'", "object-src 'none'",
+    "font-src 'self' data:", `connect-src 'self' ${ws}`, `frame-src ${ws}`,
+    "frame-ancestors 'none'", "base-uri 'self'", "form-action 'self'", "object-src 'none'", "worker-src 'self'",
   ].join('; '));
+}
+
+/**
+ * Whether a request to a cookie-authenticated endpoint comes from another origin: its `Origin`
+ * is neither the app's own (as this request reached us) nor a configured CORS origin, or it is a
+ * workspace origin, or the browser says the request is cross-site. Non-browser clients send none.
+ */
+function fromAnotherOrigin(request: FastifyRequest, deps: Deps): boolean {
+  const site = request.headers['sec-fetch-site'];
+  if (site === 'cross-site' || site === 'same-site') return true;
+  const origin = request.headers.origin;
+  if (origin === undefined) return false;
+  if (deps.workspaces.origins.isWorkspaceOrigin(origin)) return true;
+  return origin !== `${request.protocol}://${request.headers.host ?? ''}` && !deps.config.corsOrigins.includes(origin);
 }
 
 function wantsCookie(request: FastifyRequest): boolean {
@@ -109,6 +129,13 @@ function refreshCookie(request: FastifyRequest, value: string, maxAgeSeconds: nu
 
 function installRefreshCookie(app: FastifyInstance, deps: Deps): void {
   const refreshPath = `${API_PREFIX}/auth/refresh`;
+  app.addHook('onRequest', async (request) => {
+    const pathname = request.url.split('?')[0] ?? '';
+    if (!ISSUING.has(pathname) && !ENDING.has(pathname)) return;
+    if ((wantsCookie(request) || readCookie(request.headers.cookie, REFRESH_COOKIE)) && fromAnotherOrigin(request, deps)) {
+      throw new AppError('cross_origin_refused', 'This endpoint answers only the Coditect app itself');
+    }
+  });
   app.addHook('preHandler', async (request) => {
     if (request.method !== 'POST' || request.url.split('?')[0] !== refreshPath || !wantsCookie(request)) return;
     const body = (request.body ?? {}) as Record<string, unknown>;
@@ -119,7 +146,8 @@ function installRefreshCookie(app: FastifyInstance, deps: Deps): void {
   });
 
   app.addHook('onSend', async (request, reply, payload) => {
-    if (!wantsCookie(request)) return payload;
+    // A refused cross-origin call leaves the browser's cookie as it was (no forced sign-out either).
+    if (!wantsCookie(request) || reply.statusCode === 403) return payload;
     const pathname = request.url.split('?')[0] ?? '';
     if (ENDING.has(pathname) || (pathname === refreshPath && reply.statusCode === 401)) {
       reply.header('set-cookie', refreshCookie(request, '', 0));

@@ -5,7 +5,6 @@ import type { Deps } from '../deps.js';
 import type { AuthContext } from '../http/authenticate.js';
 import { forwardToNode, wasForwarded } from '../http/node-forward.js';
 import { route } from '../http/route.js';
-import { workspaceProxy } from '../http/workspace-proxy.js';
 
 export async function workspaceRoutes(app: FastifyInstance, deps: Deps): Promise<void> {
   const { placements } = deps.workspaces;
@@ -22,10 +21,9 @@ export async function workspaceRoutes(app: FastifyInstance, deps: Deps): Promise
   };
 
   route(app, deps, endpoints.openWorkspace, async ({ auth, params, request, reply }) =>
-    (await handledElsewhere(auth, params.id, request, reply, true)) ? (undefined as never) : openWorkspace(deps, auth, params.id, reply));
+    (await handledElsewhere(auth, params.id, request, reply, true)) ? (undefined as never) : openWorkspace(deps, auth, params.id));
   route(app, deps, endpoints.workspaceStatus, async ({ auth, params, request, reply }) =>
     (await handledElsewhere(auth, params.id, request, reply, false)) ? (undefined as never) : workspaceStatus(deps, auth, params.id));
   route(app, deps, endpoints.stopWorkspace, async ({ auth, params, request, reply }) =>
     (await handledElsewhere(auth, params.id, request, reply, false)) ? (undefined as never) : stopWorkspace(deps, auth, params.id));
-  await workspaceProxy(app, deps);
 }

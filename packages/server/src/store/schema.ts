@@ -126,6 +126,13 @@ export interface WorkspacePlacementsTable {
   expires_at: Ts;
 }
 
+/** A workspace ticket that was redeemed (single use across nodes). */
+export interface WorkspaceTicketUsesTable {
+  tenant_id: string;
+  jti: string;
+  expires_at: Ts;
+}
+
 export interface Database {
   tenants: TenantsTable;
   users: UsersTable;
@@ -134,6 +141,7 @@ export interface Database {
   workspace_sessions: WorkspaceSessionsTable;
   rate_limits: RateLimitsTable;
   workspace_placements: WorkspacePlacementsTable;
+  workspace_ticket_uses: WorkspaceTicketUsesTable;
   blobs: BlobsTable;
   snapshots: SnapshotsTable;
   workspace_usage: WorkspaceUsageTable;

@@ -1,6 +1,7 @@
 /**
- * Browser check of the sandboxed IDE behind a prefix-stripping proxy at /ws/{id}/:
- * the workbench loads (assets + WebSocket through the sub-path), the coditect-session extension
+ * Browser check of the sandboxed IDE behind a Host-routing proxy on its own origin
+ * (`http://{id}.ws.localhost:PORT/`, through the IDE tunnel): the workbench loads (assets +
+ * WebSocket), the coditect-session extension
  * restores the session's files from the API and reports changes (PATCH) through the backend.
  * Needs bwrap, /usr/bin/chromium and playwright-core (a devDependency of packages/ide).
  */
@@ -9,7 +10,8 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { forwardHttp, forwardUpgrade, parseWorkspacePath } from './ide-proxy.js';
+import { forwardHttp, forwardUpgrade } from './ide-proxy.js';
+import { WorkspaceOrigins } from './workspace-origins.js';
 import { ensureIdeBuilt, loadPlaywright, sandboxPrereq, type PwPage } from './test-support.js';
 import { runscSelfTest } from './sandbox/runsc.js';
 import { findOnPath } from './sandbox/sandbox-layout.js';
@@ -43,7 +45,7 @@ const gvisor = runscPath ? await runscSelfTest(runscPath) : { ok: false, reason:
 if (!gvisor.ok) console.warn(`\n*** IDE BROWSER TEST ON GVISOR SKIPPED: ${gvisor.reason} ***\n`);
 const RUNTIMES = [{ runtime: 'bwrap' as const }, ...(gvisor.ok ? [{ runtime: 'gvisor' as const }] : [])];
 
-describe.skipIf(!!skipReason).each(RUNTIMES)('IDE in Chromium through /ws/{id}/ (real sandbox: $runtime)', ({ runtime }) => {
+describe.skipIf(!!skipReason).each(RUNTIMES)('IDE in Chromium on its own origin {id}.ws.localhost (real sandbox: $runtime)', ({ runtime }) => {
   const sessionId = 'sess-e2e';
   let root: string;
   let runner: WorkspaceRunner;
@@ -101,32 +103,30 @@ describe.skipIf(!!skipReason).each(RUNTIMES)('IDE in Chromium through /ws/{id}/ 
     });
     await runner.ensureRunning(sessionId, { workspaceDir: ws, env: { CODITECT_API_TOKEN: 'e2e-token' } });
 
+    const origins = new WorkspaceOrigins(undefined);
     proxy = http.createServer((req, res) => {
-      const target = parseWorkspacePath(req.url ?? '/');
-      const proc = target && runner.get(target.sessionId);
-      if (!target || !proc) {
+      const id = origins.idForHost(req.headers.host);
+      const tunnel = id && runner.tunnel(id);
+      if (!id || !tunnel) {
         res.writeHead(404).end();
         return;
       }
-      if (target.needsSlash) {
-        res.writeHead(308, { location: `/ws/${target.sessionId}/` }).end();
-        return;
-      }
-      runner.touch(target.sessionId);
-      forwardHttp(req, res, { socketPath: proc.socketPath, path: target.path, stripCookies: ['coditect_ws'] });
+      runner.touch(id);
+      forwardHttp(req, res, { tunnel, path: req.url ?? '/', stripCookies: ['coditect_ws'] });
     });
     proxy.on('upgrade', (req, socket, head) => {
-      const target = parseWorkspacePath(req.url ?? '/');
-      const proc = target && runner.get(target.sessionId);
-      if (!target || !proc) {
+      const id = origins.idForHost(req.headers.host);
+      const tunnel = id && runner.tunnel(id);
+      if (!id || !tunnel) {
         socket.end('HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\n\r\n');
         return;
       }
-      const release = runner.acquire(target.sessionId);
-      forwardUpgrade(req, socket, head, { socketPath: proc.socketPath, path: target.path, onClose: release });
+      const release = runner.acquire(id);
+      forwardUpgrade(req, socket, head, { tunnel, path: req.url ?? '/', onClose: release });
     });
     await new Promise<void>(r => proxy.listen(0, '127.0.0.1', r));
-    base = `http://127.0.0.1:${(proxy.address() as { port: number }).port}`;
+    origins.setListeningPort((proxy.address() as { port: number }).port);
+    base = origins.origin(sessionId);
   }, 15 * 60_000);
 
   afterAll(async () => {
@@ -147,9 +147,6 @@ describe.skipIf(!!skipReason).each(RUNTIMES)('IDE in Chromium through /ws/{id}/ 
   it('loads the workbench, restores the session files, reports changes, restores them in a fresh browser', async () => {
     const browser = await playwright!.chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
     try {
-      const redirect = await fetch(`${base}/ws/${sessionId}`, { redirect: 'manual' });
-      expect(redirect.status).toBe(308);
-
       const ctx1 = await browser.newContext();
       const page = await ctx1.newPage();
       const errors: string[] = [];
@@ -161,7 +158,7 @@ describe.skipIf(!!skipReason).each(RUNTIMES)('IDE in Chromium through /ws/{id}/ 
         if (r.status() >= 400) failed.push(`${r.status()} ${r.url()}`);
       });
       const t0 = Date.now();
-      await page.goto(`${base}/ws/${sessionId}/`);
+      await page.goto(`${base}/`);
       try {
         await page.waitForSelector('#files .theia-TreeNode', { timeout: 60_000 });
       } catch (e) {
@@ -192,7 +189,7 @@ describe.skipIf(!!skipReason).each(RUNTIMES)('IDE in Chromium through /ws/{id}/ 
       // A fresh browser profile (no Theia localStorage): the files come back from the session API.
       const ctx2 = await browser.newContext();
       const page2 = await ctx2.newPage();
-      await page2.goto(`${base}/ws/${sessionId}/?theme=dark`);
+      await page2.goto(`${base}/?theme=dark`);
       await page2.waitForSelector('#files .theia-TreeNode', { timeout: 60_000 });
       await expect.poll(() => tabLabels(page2), { timeout: 20_000 }).toEqual(expect.arrayContaining(['a.ts', 'notes.md', 'b.txt']));
       await expect.poll(() => activeTab(page2), { timeout: 10_000 }).toBe('b.txt');
@@ -202,7 +199,7 @@ describe.skipIf(!!skipReason).each(RUNTIMES)('IDE in Chromium through /ws/{id}/ 
       await expect.poll(() => page2.evaluate(`document.body.classList.contains('theia-light')`), { timeout: 5000 }).toBe(true);
       await ctx2.close();
       expect(errors).toEqual([]);
-      // Only the origin's favicon (the Coditect server's job) may be missing: every IDE asset loads under /ws/{id}/.
+      // Only the favicon may be missing: every IDE asset loads from the workspace's origin.
       expect(failed.filter(f => !f.endsWith('/favicon.ico'))).toEqual([]);
     } finally {
       await browser.close();

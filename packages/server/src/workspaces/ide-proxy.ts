@@ -1,50 +1,37 @@
 /**
- * Streaming reverse proxy from the public `/ws/{sessionId}/…` to a workspace IDE's Unix socket
- * (node builtins only). Authentication is the caller's job: call these only after the workspace
- * cookie has been checked. Usable from Fastify with `reply.hijack()` (HTTP) and the raw server's
- * 'upgrade' event (WebSocket).
+ * Streaming reverse proxy from a workspace's own origin (`https://{id}.ws.…/…`) to its IDE, through
+ * the IDE tunnel (see ide-tunnel.ts), or to the node that runs it (node builtins only).
+ * Authentication is the caller's job: call these only after the workspace cookie has been checked.
+ * Usable from Fastify with `reply.hijack()` (HTTP) and the raw server's 'upgrade' event (WebSocket).
  *
- * What Theia needs from the proxy:
- *  - the prefix stripped: `/ws/{id}/socket.io/?…` arrives as `/socket.io/?…`;
- *  - `/ws/{id}` (no trailing slash) redirected to `/ws/{id}/` — Theia derives asset and socket.io
- *    paths from the page path;
- *  - the original `Host` header kept: Theia refuses a WebSocket whose `Origin` host differs from `Host`;
- *  - its own cookie `theia-connection-token` passed through (the IDE scopes it to `/ws/{id}/`).
- * The Coditect workspace cookie is removed before forwarding: the sandbox must not see it.
+ * What Theia needs from the proxy: the original `Host` header (Theia refuses a WebSocket whose
+ * `Origin` host differs from `Host`) and its own `theia-connection-token` cookie.
+ * What the workspace must not get: the Coditect workspace cookie (removed from every request).
+ * What the browser must not get from the workspace (the sandbox controls every byte of its
+ * answers): cookies other than Theia's own (re-scoped host-only by us), service-worker scope
+ * widening, Clear-Site-Data, HSTS, CORS grants — see WORKSPACE_RESPONSE_DROPPED.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import http from 'node:http';
 import net from 'node:net';
 import type { Duplex } from 'node:stream';
-
-export interface WorkspacePath {
-  sessionId: string;
-  /** Path and query to forward, always starting with '/'. */
-  path: string;
-  /** true for `/ws/{id}` without the trailing slash: answer a redirect to `/ws/{id}/`. */
-  needsSlash: boolean;
-}
-
-const WS_PATH_RE = /^\/ws\/([A-Za-z0-9_-]{1,128})(\/.*)?$/;
-
-/** Splits `/ws/{id}/rest?query` into the session id and the forwarded path. */
-export function parseWorkspacePath(url: string): WorkspacePath | undefined {
-  const q = url.indexOf('?');
-  const pathname = q < 0 ? url : url.slice(0, q);
-  const query = q < 0 ? '' : url.slice(q);
-  const m = WS_PATH_RE.exec(pathname);
-  if (!m) return undefined;
-  const rest = m[2];
-  return { sessionId: m[1]!, path: (rest ?? '/') + query, needsSlash: rest === undefined };
-}
+import type { IdeTunnel } from './ide-tunnel.js';
 
 export interface ForwardOptions {
-  /** The IDE's Unix socket, or another node's address when the workspace runs there. */
-  socketPath?: string;
+  /** The local IDE's tunnel, or another node's address when the workspace runs there. */
+  tunnel?: IdeTunnel;
   host?: string;
   port?: number;
-  /** Forwarded path (prefix stripped), e.g. from parseWorkspacePath(). */
+  /** Forwarded path and query. */
   path: string;
+  /**
+   * Filter the answer (set for the local IDE, whose bytes the sandbox controls; not for another
+   * node, which filtered them already): drop WORKSPACE_RESPONSE_DROPPED, keep only the cookies
+   * named here, each re-scoped by `rescopeCookie`.
+   */
+  untrustedResponse?: { keepCookies: string[]; rescopeCookie: (nameValue: string) => string };
+  /** Set-Cookie values of our own to add to the answer (e.g. the refreshed workspace cookie). */
+  addSetCookie?: string[];
   /** Cookie names removed from the forwarded Cookie header (e.g. the Coditect workspace cookie). */
   stripCookies?: string[];
   /** Called when the upstream connection fails (HTTP: after a 502 was sent when possible). */
@@ -73,6 +60,48 @@ export function stripCookieHeader(header: string | undefined, names: string[] = 
   return kept.length ? kept.join('; ') : undefined;
 }
 
+/** Response headers a workspace may not set on its origin (beside Set-Cookie, filtered by name). */
+export const WORKSPACE_RESPONSE_DROPPED = new Set([
+  'service-worker-allowed',
+  'clear-site-data',
+  'strict-transport-security',
+  'public-key-pins',
+  'public-key-pins-report-only',
+  'alt-svc',
+  'access-control-allow-origin',
+  'access-control-allow-credentials',
+  'access-control-allow-headers',
+  'access-control-allow-methods',
+  'access-control-expose-headers',
+  'access-control-allow-private-network',
+  'access-control-max-age',
+  'set-cookie2',
+]);
+
+/** The answer's headers, filtered as `opts` says; hop-by-hop headers dropped unless `keepUpgrade`. */
+export function responseHeaders(
+  raw: http.IncomingHttpHeaders, opts: Pick<ForwardOptions, 'untrustedResponse' | 'addSetCookie'>, keepUpgrade = false,
+): http.OutgoingHttpHeaders {
+  const headers: http.OutgoingHttpHeaders = {};
+  for (const [k, v] of Object.entries(raw)) {
+    if (v === undefined || (!keepUpgrade && HOP_BY_HOP.has(k))) continue;
+    if (opts.untrustedResponse && (WORKSPACE_RESPONSE_DROPPED.has(k) || k === 'set-cookie')) continue;
+    headers[k] = v;
+  }
+  const cookies: string[] = [];
+  if (opts.untrustedResponse) {
+    const { keepCookies, rescopeCookie } = opts.untrustedResponse;
+    for (const c of raw['set-cookie'] ?? []) {
+      const nameValue = c.split(';', 1)[0]!.trim();
+      const name = nameValue.slice(0, Math.max(0, nameValue.indexOf('='))).trim();
+      if (keepCookies.includes(name)) cookies.push(rescopeCookie(nameValue));
+    }
+  }
+  cookies.push(...(opts.addSetCookie ?? []));
+  if (cookies.length) headers['set-cookie'] = [...((headers['set-cookie'] as string[] | undefined) ?? []), ...cookies];
+  return headers;
+}
+
 function forwardHeaders(req: IncomingMessage, opts: ForwardOptions, keepUpgrade: boolean): http.OutgoingHttpHeaders {
   const headers: http.OutgoingHttpHeaders = {};
   for (const [k, v] of Object.entries(req.headers)) {
@@ -89,17 +118,30 @@ function forwardHeaders(req: IncomingMessage, opts: ForwardOptions, keepUpgrade:
   return headers;
 }
 
-const target = (opts: ForwardOptions) => (opts.socketPath ? { socketPath: opts.socketPath } : { host: opts.host, port: opts.port });
+/** Where the request goes: a tunnel connection (taken when the request needs its socket) or a TCP address. */
+function target(opts: ForwardOptions): http.RequestOptions {
+  const tunnel = opts.tunnel;
+  if (!tunnel) return { host: opts.host, port: opts.port };
+  return {
+    createConnection: (_o: unknown, done: (err: Error | null, socket?: net.Socket) => void) => {
+      tunnel.take().then(s => done(null, s), (err: Error) => done(err));
+      return undefined;
+    },
+  } as unknown as http.RequestOptions;
+}
 
 /** Proxies one HTTP request, streaming both bodies. */
 export function forwardHttp(req: IncomingMessage, res: ServerResponse, opts: ForwardOptions): void {
   const upstream = http.request(
     { ...target(opts), method: req.method, path: opts.path, headers: forwardHeaders(req, opts, false) },
     up => {
-      const headers: http.OutgoingHttpHeaders = {};
-      for (const [k, v] of Object.entries(up.headers)) if (v !== undefined && !HOP_BY_HOP.has(k)) headers[k] = v;
-      res.writeHead(up.statusCode ?? 502, headers);
+      res.writeHead(up.statusCode ?? 502, responseHeaders(up.headers, opts));
       up.pipe(res);
+      // An answer cut off upstream must not leave the browser waiting for the rest.
+      up.on('error', err => res.destroy(err));
+      up.on('close', () => {
+        if (!up.complete) res.destroy();
+      });
     },
   );
   upstream.on('error', err => {
@@ -117,10 +159,46 @@ export function forwardHttp(req: IncomingMessage, res: ServerResponse, opts: For
   req.pipe(upstream);
 }
 
+/** Connects to the upstream: a tunnel connection or TCP. */
+function connectUpstream(opts: ForwardOptions): Promise<net.Socket> {
+  if (opts.tunnel) return opts.tunnel.take();
+  return new Promise((resolve, reject) => {
+    const s = net.connect(opts.port!, opts.host);
+    s.once('connect', () => {
+      s.off('error', reject);
+      resolve(s);
+    });
+    s.once('error', reject);
+  });
+}
+
+const MAX_HEAD = 64 * 1024;
+
+/** Re-serialises the upstream's answer head (status line and headers), filtered like an HTTP answer. */
+function filterHead(head: string, opts: ForwardOptions): string | undefined {
+  const lines = head.split('\r\n');
+  const status = lines.shift();
+  if (!status || !/^HTTP\/1\.[01] \d{3}/.test(status)) return undefined;
+  const raw: http.IncomingHttpHeaders = {};
+  for (const line of lines) {
+    const colon = line.indexOf(':');
+    if (colon <= 0) continue;
+    const k = line.slice(0, colon).trim().toLowerCase();
+    const v = line.slice(colon + 1).trim();
+    if (k === 'set-cookie') (raw['set-cookie'] ??= []).push(v);
+    else raw[k] = raw[k] === undefined ? v : `${String(raw[k])}, ${v}`;
+  }
+  let out = `${status}\r\n`;
+  for (const [k, v] of Object.entries(responseHeaders(raw, opts, true))) {
+    for (const value of Array.isArray(v) ? v : [v]) out += `${k}: ${String(value)}\r\n`;
+  }
+  return `${out}\r\n`;
+}
+
 /**
- * Proxies a WebSocket upgrade: replays the request to the socket and pipes raw bytes both ways
- * (Theia answers the 101 itself). `onClose` fires once when either side closes — use it to
- * release the runner's connection count.
+ * Proxies a WebSocket upgrade: replays the request upstream, filters the answer's head (Theia
+ * answers the 101 itself) and then pipes raw bytes both ways. `onClose` fires once when either
+ * side closes — use it to release the runner's connection count.
  */
 export function forwardUpgrade(
   req: IncomingMessage,
@@ -128,42 +206,58 @@ export function forwardUpgrade(
   head: Buffer,
   opts: ForwardOptions & { onClose?: () => void },
 ): void {
-  const upstream = opts.socketPath ? net.connect(opts.socketPath) : net.connect(opts.port!, opts.host);
+  let upstream: net.Socket | undefined;
   let closed = false;
   const close = () => {
     if (closed) return;
     closed = true;
-    upstream.destroy();
+    upstream?.destroy();
     socket.destroy();
     opts.onClose?.();
   };
-  upstream.on('connect', () => {
+  const fail = (err: Error) => {
+    opts.onError?.(err);
+    if (closed) return;
+    closed = true;
+    upstream?.destroy();
+    // Nothing was forwarded yet: answer 502 and let it flush before closing.
+    if (socket.writable) socket.end('HTTP/1.1 502 Bad Gateway\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+    else socket.destroy();
+    opts.onClose?.();
+  };
+  socket.on('error', close);
+  socket.on('close', close);
+  connectUpstream(opts).then(up => {
+    upstream = up;
+    if (closed) return void up.destroy();
     const headers = forwardHeaders(req, opts, true);
     let raw = `${req.method ?? 'GET'} ${opts.path} HTTP/1.1\r\n`;
     for (const [k, v] of Object.entries(headers)) {
       for (const value of Array.isArray(v) ? v : [v]) raw += `${k}: ${String(value)}\r\n`;
     }
-    raw += '\r\n';
-    upstream.write(raw);
-    if (head.length) upstream.write(head);
-    upstream.pipe(socket);
-    socket.pipe(upstream);
-  });
-  let connected = false;
-  upstream.once('connect', () => (connected = true));
-  upstream.on('error', err => {
-    opts.onError?.(err);
-    if (!connected && !closed && socket.writable) {
-      // Nothing was forwarded yet: answer 502 and let it flush before closing.
-      closed = true;
-      upstream.destroy();
-      socket.end('HTTP/1.1 502 Bad Gateway\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
-      opts.onClose?.();
-      return;
-    }
-    close();
-  });
-  socket.on('error', close);
-  upstream.on('close', close);
-  socket.on('close', close);
+    up.write(`${raw}\r\n`);
+    if (head.length) up.write(head);
+    // Read the answer's head, filter it, then pass everything after it through untouched.
+    let buffered = Buffer.alloc(0);
+    const onData = (chunk: Buffer) => {
+      buffered = Buffer.concat([buffered, chunk]);
+      const end = buffered.indexOf('\r\n\r\n');
+      if (end < 0) {
+        if (buffered.length > MAX_HEAD) fail(new Error('upstream answer head too large'));
+        return;
+      }
+      up.off('data', onData);
+      up.pause();
+      const filtered = filterHead(buffered.subarray(0, end).toString('latin1'), opts);
+      if (!filtered) return fail(new Error('upstream answered no HTTP'));
+      socket.write(filtered);
+      const rest = buffered.subarray(end + 4);
+      if (rest.length) socket.write(rest);
+      up.pipe(socket);
+      socket.pipe(up);
+    };
+    up.on('data', onData);
+    up.on('error', close);
+    up.on('close', close);
+  }, fail);
 }

@@ -53,11 +53,9 @@ describe('buildSandboxCommand', () => {
     expect(fs.readdirSync(run).filter(n => n.includes('seccomp'))).toEqual([]);
   });
 
-  it('binds only the workspace and run dir read-write', () => {
-    expect(flagArgs(opts, '--bind', 2)).toEqual([
-      [run, SANDBOX.runDir],
-      [ws, SANDBOX.workspaceDir],
-    ]);
+  it('binds only the workspace read-write; the run dir (the server\'s sockets) read-only', () => {
+    expect(flagArgs(opts, '--bind', 2)).toEqual([[ws, SANDBOX.workspaceDir]]);
+    expect(flagArgs(opts, '--ro-bind', 2)).toContainEqual([run, SANDBOX.runDir]);
     expect(flagArgs(opts, '--ro-bind', 2)).toContainEqual(['/srv/ide', SANDBOX.appDir]);
     expect(flagArgs(opts, '--tmpfs', 1)).toEqual(expect.arrayContaining([['/tmp'], ['/etc'], [SANDBOX.homeDir]]));
     expect(opts).toContain('--proc');
@@ -100,7 +98,7 @@ describe('one spec, two renderings', () => {
   const limits = { cpus: 1.5, memoryBytes: 1024 ** 3, swapBytes: 256 * 1024 ** 2, pids: 100, tmpBytes: 64 * 1024 ** 2 };
   const opts = { sessionId: 's2', workspaceDir: ws, runDir: path.join(root, 'run-s2'), ideAppDir: '/srv/ide', cliDir: false as const, limits };
   const bwrap = buildSandboxCommand({ ...opts, bwrapPath: '/usr/bin/bwrap', disableNestedUserns: true, seccomp: false });
-  const gvisor = buildGvisorCommand({ ...opts, ideSocket: 'dial', runsc: runscPaths(path.join(root, 'run-root'), '/usr/bin/runsc') });
+  const gvisor = buildGvisorCommand({ ...opts, runsc: runscPaths(path.join(root, 'run-root'), '/usr/bin/runsc') });
   const bundle = path.join(root, 'run-root', '.runsc', 'bundles', 'coditect-s2');
   const config = JSON.parse(fs.readFileSync(path.join(bundle, 'config.json'), 'utf8')) as OciConfig;
 

@@ -10,7 +10,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildSandboxCommand, SANDBOX, spawnSandboxCommand } from './sandbox-command.js';
+import { buildSandboxCommand, defaultIdeAppDir, SANDBOX, spawnSandboxCommand } from './sandbox-command.js';
 import {
   descendants,
   ensureIdeBuilt,
@@ -130,31 +130,47 @@ describe.skipIf(!prereq.ok)('workspace sandbox (real bwrap + Theia)', () => {
     expect(a.pid).not.toBe(b.pid);
   });
 
-  it('serves the Theia app over the Unix socket, with the cookie scoped to /ws/{id}/', async () => {
-    const res = await httpGetSocket(a.socketPath, '/');
+  /** Sess-a's IDE tunnel: the relay inside dialled out to the server's socket. */
+  const tunnelA = () => runner.tunnel('sess-a')!;
+
+  it('serves the Theia app through the tunnel the relay dialled out to, its cookie at Path=/', async () => {
+    const res = await httpGetSocket(tunnelA(), '/');
     expect(res.status).toBe(200);
     expect(res.body).toContain('<title>Coditect</title>');
     expect(res.body).toContain('src="./bundle.js"');
     const cookie = String(res.headers['set-cookie']);
     expect(cookie).toContain('theia-connection-token=');
-    expect(cookie).toContain('Path=/ws/sess-a/');
-    const js = await httpGetSocket(a.socketPath, '/bundle.js');
+    expect(cookie).toContain('Path=/;');
+    const js = await httpGetSocket(tunnelA(), '/bundle.js');
     expect(js.status).toBe(200);
   });
 
-  it('upgrades a WebSocket (socket.io) through the socket with the connection cookie', async () => {
-    const page = await httpGetSocket(a.socketPath, '/');
+  it('answers arrive whole through the tunnel, also many large ones at once', async () => {
+    const frontend = path.join(defaultIdeAppDir(), 'lib', 'frontend');
+    const sizes: Record<string, number> = {
+      '/bundle.js': fs.statSync(path.join(frontend, 'bundle.js')).size,
+      '/bundle.css': fs.statSync(path.join(frontend, 'bundle.css')).size,
+    };
+    for (let round = 0; round < 10; round++) {
+      const paths = ['/bundle.js', '/bundle.css', '/bundle.js', '/bundle.css', '/bundle.css', '/bundle.js'];
+      const got = await Promise.all(paths.map(async (p) => [p, Buffer.byteLength((await httpGetSocket(tunnelA(), p)).body)] as const));
+      for (const [p, n] of got) expect(n, `${p} round ${round}`).toBe(sizes[p]);
+    }
+  }, 120_000);
+
+  it('upgrades a WebSocket (socket.io) through the tunnel with the connection cookie', async () => {
+    const page = await httpGetSocket(tunnelA(), '/');
     const token = /theia-connection-token=([^;]+)/.exec(String(page.headers['set-cookie']))![1]!;
-    const ok = await websocketOverSocket(a.socketPath, '/socket.io/?EIO=4&transport=websocket', {
+    const ok = await websocketOverSocket(tunnelA(), '/socket.io/?EIO=4&transport=websocket', {
       Cookie: `theia-connection-token=${token}`,
       Origin: 'http://localhost:8080',
     });
     expect(ok.statusLine).toContain('101');
     expect(ok.firstMessage).toMatch(/^0\{"sid"/);
     // Without Theia's cookie, or from another origin, Theia itself refuses.
-    const noCookie = await websocketOverSocket(a.socketPath, '/socket.io/?EIO=4&transport=websocket', { Origin: 'http://localhost:8080' });
+    const noCookie = await websocketOverSocket(tunnelA(), '/socket.io/?EIO=4&transport=websocket', { Origin: 'http://localhost:8080' });
     expect(noCookie.statusLine).not.toContain('101');
-    const otherOrigin = await websocketOverSocket(a.socketPath, '/socket.io/?EIO=4&transport=websocket', {
+    const otherOrigin = await websocketOverSocket(tunnelA(), '/socket.io/?EIO=4&transport=websocket', {
       Cookie: `theia-connection-token=${token}`,
       Origin: 'http://evil.example',
     });
@@ -257,6 +273,58 @@ describe.skipIf(!prereq.ok)('workspace sandbox (real bwrap + Theia)', () => {
     expect(out.otherIde).toBe('ENOENT');
   });
 
+  it('a process inside cannot replace, move or delete the sockets the server talks through, nor flood the tunnel', async () => {
+    // The attacker runs in sess-a's own sandbox layout, over sess-a's very run dir.
+    const runDir = runner.runDir('sess-a');
+    const ideSock = path.join(runDir, 'ide.sock');
+    const inodeBefore = fs.statSync(ideSock).ino;
+    const attack = `
+      const fs = require('fs'), net = require('net');
+      const out = {};
+      const t = (name, fn) => { try { fn(); out[name] = 'DONE'; } catch (e) { out[name] = e.code; } };
+      const R = '/run/coditect';
+      t('unlinkIde', () => fs.unlinkSync(R + '/ide.sock'));
+      t('unlinkApi', () => fs.unlinkSync(R + '/api.sock'));
+      t('renameIde', () => fs.renameSync(R + '/ide.sock', R + '/old.sock'));
+      t('symlinkIde', () => fs.symlinkSync('/tmp/evil.sock', R + '/evil.sock'));
+      t('writeFile', () => fs.writeFileSync(R + '/x', 'x'));
+      t('mkdir', () => fs.mkdirSync(R + '/d'));
+      t('chmod', () => fs.chmodSync(R + '/ide.sock', 0o777));
+      t('rmEtc', () => fs.rmSync(R + '/etc', { recursive: true }));
+      t('writeBin', () => fs.writeFileSync(R + '/bin/coditect', 'echo pwned'));
+      t('utimes', () => fs.utimesSync(R, new Date(), new Date()));
+      (async () => {
+        out.listen = await new Promise(r => { const s = net.createServer(); s.on('error', e => r(e.code)); s.listen(R + '/new.sock', () => { s.close(); r('LISTENING'); }); });
+        // Flood the tunnel: dial 600 connections and count how many the server keeps open.
+        const socks = [];
+        for (let i = 0; i < 600; i++) { const c = net.connect(R + '/ide.sock'); c.on('error', () => {}); c.closedByServer = false; c.on('close', () => (c.closedByServer = true)); socks.push(c); }
+        await new Promise(r => setTimeout(r, 1500));
+        out.floodKept = socks.filter(c => !c.closedByServer).length;
+        socks.forEach(c => c.destroy());
+        console.log(JSON.stringify(out));
+      })();
+    `;
+    const cmd = buildSandboxCommand({ sessionId: 'sess-a', workspaceDir: wsA, runDir, entry: [process.execPath, '-e', attack] });
+    const stdout = await new Promise<string>((resolve, reject) => {
+      const child = spawnSandboxCommand(cmd, { stdio: ['ignore', 'pipe', 'pipe'] });
+      let o = '';
+      let e = '';
+      child.stdout!.on('data', d => (o += d));
+      child.stderr!.on('data', d => (e += d));
+      child.on('exit', code => (code === 0 ? resolve(o) : reject(new Error(`attacker exited ${code}: ${e}`))));
+    });
+    const out = JSON.parse(stdout.trim().split('\n').pop()!);
+    if (process.env.CODITECT_TEST_VERBOSE) console.log(out);
+    for (const op of ['unlinkIde', 'unlinkApi', 'renameIde', 'symlinkIde', 'writeFile', 'mkdir', 'chmod', 'rmEtc', 'writeBin', 'utimes', 'listen']) {
+      expect(out[op], op).toMatch(/^(EROFS|EPERM|EACCES)$/);
+    }
+    // The server keeps at most its idle cap (8) of anyone's connections; the rest are closed on arrival.
+    expect(out.floodKept).toBeLessThanOrEqual(8);
+    // Same socket file, and the server still reaches the real IDE through it.
+    expect(fs.statSync(ideSock).ino).toBe(inodeBefore);
+    await expect.poll(async () => (await httpGetSocket(tunnelA(), '/')).body, { timeout: 10_000 }).toContain('<title>Coditect</title>');
+  }, 60_000);
+
   it('stop() ends the sandbox and everything in it; status goes back to stopped', async () => {
     // A detached process in the sandbox's pid namespace (like a terminal shell: own session,
     // not in the runner's process group) must die with the sandbox too.
@@ -284,7 +352,9 @@ describe.skipIf(!prereq.ok)('workspace sandbox (real bwrap + Theia)', () => {
     expect(runner.status('sess-b')).toBe('stopped');
     await new Promise(r => setTimeout(r, 200));
     for (const pid of tree) expect(isAlive(pid), `pid ${pid}`).toBe(false);
-    expect(fs.existsSync(b.socketPath) ? (await httpGetSocket(b.socketPath, '/').catch(() => ({ status: 0 }))).status : 0).toBe(0);
+    // The server closed its end of the tunnel with the workspace: nothing is left to connect to.
+    expect(runner.tunnel('sess-b')).toBeUndefined();
+    await expect.poll(() => fs.existsSync(b.socketPath), { timeout: 5000 }).toBe(false);
   }, 30_000);
 });
 

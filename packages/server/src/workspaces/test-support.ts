@@ -6,6 +6,7 @@ import http from 'node:http';
 import { createRequire } from 'node:module';
 import net from 'node:net';
 import path from 'node:path';
+import { IdeTunnel } from './ide-tunnel.js';
 import { defaultIdeAppDir, findOnPath } from './sandbox-command.js';
 
 export interface Prereq {
@@ -49,9 +50,26 @@ export interface HttpResult {
   body: string;
 }
 
-export function httpGetSocket(socketPath: string, urlPath: string, headers: Record<string, string> = {}): Promise<HttpResult> {
+/** Where a test helper connects: a Unix socket path, a TCP address, or an IDE tunnel (one pooled connection). */
+export type Dial = string | net.NetConnectOpts | IdeTunnel;
+
+/** A connected socket to `target`. */
+export function dial(target: Dial): Promise<net.Socket> {
+  if (target instanceof IdeTunnel) return target.take(10_000);
   return new Promise((resolve, reject) => {
-    const req = http.get({ socketPath, path: urlPath, headers: { host: 'localhost:8080', ...headers } }, res => {
+    const sock = typeof target === 'string' ? net.connect(target) : net.connect(target);
+    sock.once('connect', () => {
+      sock.off('error', reject);
+      resolve(sock);
+    });
+    sock.once('error', reject);
+  });
+}
+
+export async function httpGetSocket(target: Dial, urlPath: string, headers: Record<string, string> = {}): Promise<HttpResult> {
+  const socket = await dial(target);
+  return new Promise((resolve, reject) => {
+    const req = http.get({ createConnection: () => socket, path: urlPath, headers: { host: 'localhost:8080', ...headers } }, res => {
       let body = '';
       res.setEncoding('utf8');
       res.on('data', d => (body += d));
@@ -68,9 +86,9 @@ export interface UpgradeResult {
 }
 
 /** A raw WebSocket handshake over a Unix socket (no dependency): returns the status line and first text frame. */
-export function websocketOverSocket(socketPath: string | net.NetConnectOpts, urlPath: string, headers: Record<string, string>): Promise<UpgradeResult> {
+export async function websocketOverSocket(target: Dial, urlPath: string, headers: Record<string, string>): Promise<UpgradeResult> {
+  const sock = await dial(target);
   return new Promise((resolve, reject) => {
-    const sock = typeof socketPath === 'string' ? net.connect(socketPath) : net.connect(socketPath);
     const key = crypto.randomBytes(16).toString('base64');
     let buf = Buffer.alloc(0);
     let statusLine: string | undefined;
@@ -83,7 +101,7 @@ export function websocketOverSocket(socketPath: string | net.NetConnectOpts, url
       sock.destroy();
       resolve(r);
     };
-    sock.on('connect', () => {
+    {
       const lines = [
         `GET ${urlPath} HTTP/1.1`,
         ...(headers.Host ? [] : ['Host: localhost:8080']),
@@ -96,7 +114,7 @@ export function websocketOverSocket(socketPath: string | net.NetConnectOpts, url
         '',
       ];
       sock.write(lines.join('\r\n'));
-    });
+    }
     sock.on('data', (d: Buffer) => {
       buf = Buffer.concat([buf, d]);
       if (statusLine === undefined) {

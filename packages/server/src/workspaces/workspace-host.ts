@@ -4,6 +4,7 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import path from 'node:path';
 import { jwtVerify, SignJWT } from 'jose';
 import type { Logger } from 'pino';
+import { WorkspaceTickets } from '../auth/workspace-tickets.js';
 import { WorkspaceTokens } from '../auth/workspace-tokens.js';
 import type { Config } from '../config/config.js';
 import type { Store } from '../store/database.js';
@@ -13,6 +14,7 @@ import { detectCgroups } from './cgroups/detect-cgroups.js';
 import { presentWorkspaceUsage, type WorkspaceUsageReport } from './usage/present-usage.js';
 import { WorkspaceUsageMonitor } from './usage/usage-monitor.js';
 import { WorkspacePlacements } from './placements.js';
+import { WorkspaceOrigins } from './workspace-origins.js';
 import { workspaceDir } from './workspace-paths.js';
 import { WorkspaceRunner, type WorkspaceStatus } from './workspace-runner.js';
 import type { WorkspaceProcess } from './workspace-process.js';
@@ -26,6 +28,9 @@ export const arrivedViaWorkspace = (request: IncomingMessage): string | undefine
 
 /** Prefix of a workspace API token, so the authenticator can tell it from other tokens. */
 export const WORKSPACE_TOKEN_PREFIX = 'cdw_';
+
+/** A ticket (the link `open` answers) must be used within this long, and only once. */
+const TICKET_TTL_SECONDS = 60;
 
 /** Inside the sandbox the relay forwards this loopback port to `{runDir}/api.sock`. */
 const SANDBOX_API_URL = 'http://127.0.0.1:3001';
@@ -55,8 +60,12 @@ export interface VerifiedWorkspaceToken extends WorkspaceCaller {
  */
 export class WorkspaceHost {
   readonly runner: WorkspaceRunner;
-  /** Tokens of the path-scoped IDE cookie (the browser side). */
+  /** Tokens of the workspace origin's cookie (the browser side). */
   readonly cookieTokens: WorkspaceTokens;
+  /** One-time links that open a workspace origin (exchanged there for its cookie). */
+  readonly tickets: WorkspaceTickets;
+  /** Where each workspace's IDE is served: an origin of its own. */
+  readonly origins: WorkspaceOrigins;
   /** Which node runs which workspace (shared through the database). */
   readonly placements: WorkspacePlacements;
   /** CPU, memory and disk samples of the running workspaces; enforces the disk quota. */
@@ -83,6 +92,8 @@ export class WorkspaceHost {
     this.audience = `${config.jwt.audience}:workspace-api`;
     this.cookieTokens = new WorkspaceTokens({ secret, issuer: config.jwt.issuer, audience: config.jwt.audience,
       ttlSeconds: config.workspaces.tokenTtlSeconds });
+    this.tickets = new WorkspaceTickets({ secret, issuer: config.jwt.issuer, audience: config.jwt.audience, ttlSeconds: TICKET_TTL_SECONDS });
+    this.origins = new WorkspaceOrigins(config.workspaces.originPattern, config.port);
     const ws = config.workspaces;
     this.runner = new WorkspaceRunner({
       runRoot: ws.runDir,
@@ -127,6 +138,7 @@ export class WorkspaceHost {
   /** Where other nodes reach this one; known once the server listens. Drops what a previous run of this node left. */
   async setNodeUrl(listeningUrl: string): Promise<void> {
     this.nodeUrl = this.config.workspaces.nodeUrl ?? listeningUrl;
+    this.origins.setListeningPort(Number(new URL(listeningUrl).port));
     await this.placements.releaseAll();
   }
 

@@ -1,14 +1,14 @@
 /**
  * One sandboxed IDE backend (Theia under bubblewrap or gVisor) for one workspace session.
  *
- * Start: spawns the runtime (new process group), waits until the IDE answers HTTP 200 on
- * {runDir}/ide.sock. Stop: SIGTERM to the whole process group (and, for gVisor, to every process
- * of the sandbox through runsc), SIGKILL after a grace period. The sandbox has its own pid
- * namespace, so when its init dies every process inside (terminals, tasks) dies with it; a gVisor
- * sandbox is deleted (`runsc delete -force`) before the exit is reported.
+ * Start: spawns the runtime (new process group), waits until `readyProbe` answers HTTP 200 (the IDE
+ * through the tunnel the server listens on at {runDir}/ide.sock; see ide-tunnel.ts). Stop: SIGTERM
+ * to the whole process group (and, for gVisor, to every process of the sandbox through runsc),
+ * SIGKILL after a grace period. The sandbox has its own pid namespace, so when its init dies every
+ * process inside (terminals, tasks) dies with it; a gVisor sandbox is deleted (`runsc delete
+ * -force`) before the exit is reported.
  */
 import type { ChildProcess } from 'node:child_process';
-import fs from 'node:fs';
 import http from 'node:http';
 import {
   buildGvisorCommand,
@@ -45,7 +45,9 @@ export interface WorkspaceProcessOptions extends SandboxCommandOptions {
   /** Public base path of this IDE behind the proxy, e.g. `/ws/{sessionId}/` (scopes Theia's cookie). */
   basePath?: string;
   logger?: WorkspaceLogger;
-  /** Max time to wait for HTTP 200 on the IDE socket. Default 60 s. */
+  /** HTTP status of a request to the IDE (through the server's tunnel); 200 means ready. */
+  readyProbe: () => Promise<number>;
+  /** Max time to wait for HTTP 200 from readyProbe. Default 60 s. */
   readyTimeoutMs?: number;
   /** Time between SIGTERM and SIGKILL in stop(). Default 5 s. */
   stopGraceMs?: number;
@@ -61,7 +63,7 @@ export interface WorkspaceProcess {
   readonly sessionId: string;
   /** pid of the runtime's process (bwrap or runsc; the process group leader). */
   readonly pid: number;
-  /** Host path of the IDE's Unix socket: proxy HTTP and WebSocket upgrades here. */
+  /** Host path where the server listens for the IDE's tunnel connections (the relay dials out to it). */
   readonly socketPath: string;
   /** Host path where the server should listen for this IDE's API calls (see README). */
   readonly apiSocketPath: string;
@@ -129,12 +131,6 @@ export async function startWorkspaceProcess(opts: WorkspaceProcessOptions): Prom
   const env = { ...opts.env };
   if (opts.basePath) env.CODITECT_BASE_PATH = opts.basePath;
   const cmd = buildCommand(opts, env);
-  try {
-    fs.unlinkSync(cmd.ideSocketPath);
-  } catch {
-    // no stale socket
-  }
-
   const t0 = performance.now();
   const argv = opts.confinement ? { ...cmd, ...confineCommand(cmd.command, cmd.args, opts.confinement) } : cmd;
   // Own process group (detached): stop() signals the whole group.
@@ -206,11 +202,11 @@ export async function startWorkspaceProcess(opts: WorkspaceProcessOptions): Prom
     }
   };
 
-  // Readiness: HTTP 200 on the socket (the relay creates it only once Theia listens).
+  // Readiness: HTTP 200 through the tunnel (the relay dials it only once Theia listens).
   const deadline = t0 + readyTimeoutMs;
   let ready = false;
   while (performance.now() < deadline && !exitInfo) {
-    if (fs.existsSync(cmd.ideSocketPath) && (await probeSocket(cmd.ideSocketPath)) === 200) {
+    if ((await opts.readyProbe()) === 200) {
       ready = true;
       break;
     }

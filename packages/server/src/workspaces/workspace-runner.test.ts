@@ -77,7 +77,7 @@ describe('WorkspaceRunner', () => {
     const [a, b] = await Promise.all([p1, p2]);
     expect(a).toBe(b);
     expect(fake.started).toHaveLength(1);
-    expect(fake.started[0]!.basePath).toBe('/ws/s1/');
+    expect(fake.started[0]!.basePath).toBe('/');
     expect(runner.status('s1')).toBe('running');
     expect(fs.existsSync(path.join(root, 'ws', 's1'))).toBe(true);
     expect(await runner.ensureRunning('s1', ws('s1'))).toBe(a);

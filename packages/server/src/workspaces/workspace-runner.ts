@@ -15,9 +15,10 @@ import {
   type SandboxSupport,
   type WorkspaceRuntimeSetting,
 } from './sandbox/runtime-choice.js';
-import { findOnPath } from './sandbox/sandbox-layout.js';
+import { findOnPath, SANDBOX } from './sandbox/sandbox-layout.js';
 import type { WorkspaceLimits } from './workspace-limits.js';
 import type { RuntimeCheck } from './sandbox/runsc.js';
+import { IdeTunnel } from './ide-tunnel.js';
 import {
   silentLogger,
   startWorkspaceProcess,
@@ -93,7 +94,7 @@ export interface WorkspaceRunnerOptions {
   maxRunning?: number;
   readyTimeoutMs?: number;
   stopGraceMs?: number;
-  /** Public base path of a session's IDE. Default `/ws/{sessionId}/`. */
+  /** Public base path of a session's IDE. Default `/` (each IDE is served on an origin of its own). */
   basePath?: (sessionId: string) => string;
   /**
    * DEVELOPMENT ONLY: run workspaces without bubblewrap when it is unavailable. The IDE then runs
@@ -131,6 +132,8 @@ interface Entry {
   cgroup?: WorkspaceCgroup | undefined;
   /** Settles once the exited workspace's cgroup is gone and afterExit ran. */
   released?: Promise<void>;
+  /** The server's end of the IDE tunnel ({runDir}/ide.sock); open while the entry lives. */
+  tunnel?: IdeTunnel;
   connections: number;
   lastActivity: number;
 }
@@ -211,6 +214,12 @@ export class WorkspaceRunner {
     return this.entries.get(sessionId)?.cgroup;
   }
 
+  /** The IDE tunnel of a running session: take() a connection per proxied request or WebSocket. */
+  tunnel(sessionId: string): IdeTunnel | undefined {
+    const e = this.entries.get(sessionId);
+    return e?.process?.running ? e.tunnel : undefined;
+  }
+
   sessionIds(): string[] {
     return [...this.entries.keys()];
   }
@@ -261,10 +270,14 @@ export class WorkspaceRunner {
     // gVisor puts its sandbox into a cgroup of its own (cgroupsPath + linux.resources).
     const limits = sandbox === 'gvisor' ? undefined : this.opts.cgroups;
     entry.cgroup = limits ? await createWorkspaceCgroup(sessionId, limits, this.logger) : undefined;
+    let tunnel: IdeTunnel;
     try {
       await this.opts.beforeStart?.(sessionId, runDir);
+      // The server listens on ide.sock; the relay inside dials out to it (it cannot replace it).
+      tunnel = entry.tunnel = await IdeTunnel.listen(path.join(runDir, SANDBOX.ideSocketName));
     } catch (e) {
       await this.releaseCgroup(entry);
+      await this.runAfterExit(sessionId, runDir);
       throw e;
     }
     const start = this.opts.start ?? startWorkspaceProcess;
@@ -272,7 +285,8 @@ export class WorkspaceRunner {
       sessionId,
       workspaceDir: req.workspaceDir,
       runDir,
-      basePath: (this.opts.basePath ?? (id => `/ws/${id}/`))(sessionId),
+      basePath: (this.opts.basePath ?? (() => '/'))(sessionId),
+      readyProbe: () => tunnel.probe(),
       logger: this.logger,
       sandbox,
       onExit: exit => this.handleExit(entry, exit),
@@ -294,6 +308,7 @@ export class WorkspaceRunner {
       entry.lastActivity = Date.now();
       return proc;
     } catch (e) {
+      await tunnel.close();
       await this.releaseCgroup(entry);
       await this.runAfterExit(sessionId, runDir);
       throw e;
@@ -315,6 +330,7 @@ export class WorkspaceRunner {
     const { sessionId } = entry;
     if (this.entries.get(sessionId) === entry && entry.process) this.entries.delete(sessionId);
     if (!entry.process) return; // failed during start: startEntry reports it
+    void entry.tunnel?.close();
     entry.released = this.releaseCgroup(entry).then(() => this.runAfterExit(sessionId, this.runDir(sessionId)));
     if (!exit.expected) {
       try {

@@ -9,13 +9,11 @@ import classes from './workspace-frame.module.css';
 
 /**
  * Re-call `open` before showing a frame whose last open is older than this (and
- * every so often while it is shown): the workspace cookie lives 15 min by
- * default and slides only on HTTP requests, while Theia talks over one
- * WebSocket — a reconnect after a long idle would otherwise get a 401.
+ * every so often while it is shown) and redeem its ticket: the workspace cookie
+ * lives 15 min by default and slides only on HTTP requests, while Theia talks
+ * over one WebSocket — a reconnect after a long idle would otherwise get a 401.
  */
 export const REFRESH_AFTER_MS = 5 * 60_000;
-/** Give up waiting for the workbench after this long (the machine may be loaded; the IDE stays usable). */
-const RENDER_TIMEOUT_MS = 120_000;
 
 type Phase =
   | { kind: 'opening' }
@@ -36,27 +34,15 @@ function openFailure(error: unknown): Extract<Phase, { kind: 'error' }> {
   return { kind: 'error', title, message: errorMessage(error), ...(code ? { code } : {}) };
 }
 
-/** What the iframe shows when the proxy refused it (a JSON error instead of the IDE). */
-function frameError(iframe: HTMLIFrameElement | null): { code: string; message: string } | undefined {
-  try {
-    const doc = iframe?.contentDocument;
-    if (!doc || doc.contentType !== 'application/json') return undefined;
-    const body = JSON.parse(doc.body?.textContent ?? '{}') as { error?: { code?: string; message?: string } };
-    return { code: body.error?.code ?? 'unknown', message: body.error?.message ?? 'The workspace did not answer' };
-  } catch {
-    return { code: 'unknown', message: 'The workspace did not answer' };
-  }
-}
+/** Message type the workspace origin's refusal page posts to this frame's parent. */
+const REFUSED = 'coditect:workspace-refused';
 
-/** The Theia workbench inside the frame has rendered (shell + status bar shown, preload screen gone). */
-function workbenchRendered(iframe: HTMLIFrameElement | null): boolean {
-  try {
-    const doc = iframe?.contentDocument;
-    if (!doc || !doc.location.pathname.startsWith('/ws/')) return false;
-    return !!doc.querySelector('#theia-statusBar') && !doc.querySelector('.theia-preload');
-  } catch {
-    return false;
-  }
+/**
+ * Redeems a fresh ticket without reloading the frame: the answer's cookie lands in the same
+ * (partitioned) cookie jar as the frame's. The answer itself is opaque and not needed.
+ */
+async function renewCookie(url: string): Promise<void> {
+  await fetch(url, { mode: 'no-cors', credentials: 'include', redirect: 'manual', cache: 'no-store' }).catch(() => {});
 }
 
 interface Props {
@@ -67,9 +53,10 @@ interface Props {
 
 /**
  * One session's IDE: `POST /sessions/{id}/open` (starts the sandboxed Theia and
- * sets the path-scoped cookie on this same-origin fetch), then an iframe at
- * `/ws/{id}/`. Progress while it starts and loads, the error and a Retry when
- * it fails; the IDE's theme follows the app's.
+ * answers a one-time link on the workspace's own origin), then an iframe at that
+ * link, which trades it for the origin's cookie and shows the IDE. Progress while
+ * it starts and loads, the error and a Retry when it fails; the IDE's theme
+ * follows the app's on load (`?theme=`).
  */
 export function WorkspaceFrame({ sessionId, visible }: Props) {
   const scheme = useComputedColorScheme('light');
@@ -98,7 +85,7 @@ export function WorkspaceFrame({ sessionId, visible }: Props) {
         if (controller.signal.aborted) return;
         lastOpenAt.current = Date.now();
         timings.current.openMs = Math.round(performance.now() - start);
-        setSrc(`${res.url}?theme=${schemeRef.current}`);
+        setSrc(`${res.url}&theme=${schemeRef.current}`);
         setPhase({ kind: 'loading' });
       },
       (error: unknown) => {
@@ -121,12 +108,15 @@ export function WorkspaceFrame({ sessionId, visible }: Props) {
   const refresh = useCallback(async () => {
     try {
       const before = await api.call('workspaceStatus', { params: { id: sessionId } });
-      await api.call('openWorkspace', { params: { id: sessionId } });
+      const res = await api.call('openWorkspace', { params: { id: sessionId } });
       lastOpenAt.current = Date.now();
       if (before.status === 'stopped') {
         timings.current = { start: performance.now(), openMs: 0, readyMs: 0 };
         setPhase({ kind: 'loading' });
+        setSrc(`${res.url}&theme=${schemeRef.current}`);
         setFrameKey((k) => k + 1);
+      } else {
+        await renewCookie(res.url);
       }
     } catch (error) {
       setPhase(openFailure(error));
@@ -152,48 +142,48 @@ export function WorkspaceFrame({ sessionId, visible }: Props) {
     };
   }, [visible, loaded, refresh]);
 
-  // Loading: wait for the workbench to render inside the (same-origin) frame.
-  useEffect(() => {
+  /** The IDE's origin: messages to the frame go there only. */
+  const frameOrigin = src ? new URL(src).origin : undefined;
+
+  // The frame is on another origin: its load event is all this page may see of it.
+  const markReady = () => {
     if (phase.kind !== 'loading') return;
-    const since = performance.now();
-    const timer = setInterval(() => {
-      if (workbenchRendered(iframeRef.current)) {
-        timings.current.readyMs = Math.round(performance.now() - timings.current.start);
-        recovering.current = false;
-        setPhase({ kind: 'ready' });
-        // The scheme may have changed while it loaded; the query parameter only covered the start.
-        iframeRef.current?.contentWindow?.postMessage({ type: 'coditect:theme', theme: schemeRef.current }, window.location.origin);
-      } else if (performance.now() - since > RENDER_TIMEOUT_MS) {
-        setPhase({ kind: 'ready' }); // show whatever is there rather than a spinner forever
-      }
-    }, 100);
-    return () => clearInterval(timer);
-  }, [phase.kind, frameKey]);
+    timings.current.readyMs = Math.round(performance.now() - timings.current.start);
+    setPhase({ kind: 'ready' });
+    // The scheme may have changed while it loaded; the query parameter only covered the start.
+    if (frameOrigin) iframeRef.current?.contentWindow?.postMessage({ type: 'coditect:theme', theme: schemeRef.current }, frameOrigin);
+  };
 
   // The app's theme changes → tell the IDE.
   useEffect(() => {
-    iframeRef.current?.contentWindow?.postMessage({ type: 'coditect:theme', theme: scheme }, window.location.origin);
-  }, [scheme]);
+    if (frameOrigin) iframeRef.current?.contentWindow?.postMessage({ type: 'coditect:theme', theme: scheme }, frameOrigin);
+  }, [scheme, frameOrigin]);
 
-  // The proxy refused the frame (cookie expired after a long idle, backend gone): re-open once, transparently.
-  const onLoad = () => {
-    const refused = frameError(iframeRef.current);
-    if (!refused) return;
-    if (recovering.current) {
-      setPhase({ kind: 'error', title: 'The workspace did not load', message: refused.message, code: refused.code });
-      return;
-    }
-    recovering.current = true;
-    setPhase({ kind: 'loading' });
-    void api.call('openWorkspace', { params: { id: sessionId } }).then(
-      () => {
-        lastOpenAt.current = Date.now();
-        timings.current = { start: performance.now(), openMs: 0, readyMs: 0 };
-        setFrameKey((k) => k + 1);
-      },
-      (error: unknown) => setPhase(openFailure(error)),
-    );
-  };
+  // The workspace origin refused the frame (cookie expired after a long idle, backend gone): re-open once, transparently.
+  useEffect(() => {
+    const onMessage = (event: MessageEvent) => {
+      const data = event.data as { type?: unknown; code?: unknown; message?: unknown } | null;
+      if (!iframeRef.current || event.source !== iframeRef.current.contentWindow || data?.type !== REFUSED) return;
+      const refused = { code: String(data.code ?? 'unknown'), message: String(data.message ?? 'The workspace did not answer') };
+      if (recovering.current) {
+        setPhase({ kind: 'error', title: 'The workspace did not load', message: refused.message, code: refused.code });
+        return;
+      }
+      recovering.current = true;
+      setPhase({ kind: 'loading' });
+      void api.call('openWorkspace', { params: { id: sessionId } }).then(
+        (res) => {
+          lastOpenAt.current = Date.now();
+          timings.current = { start: performance.now(), openMs: 0, readyMs: 0 };
+          setSrc(`${res.url}&theme=${schemeRef.current}`);
+          setFrameKey((k) => k + 1);
+        },
+        (error: unknown) => setPhase(openFailure(error)),
+      );
+    };
+    window.addEventListener('message', onMessage);
+    return () => window.removeEventListener('message', onMessage);
+  }, [sessionId]);
 
   return (
     <div
@@ -213,7 +203,7 @@ export function WorkspaceFrame({ sessionId, visible }: Props) {
           data-ready={phase.kind === 'ready' || undefined}
           // Clipboard for copy/paste in the editor and terminal.
           allow="clipboard-read; clipboard-write"
-          onLoad={onLoad}
+          onLoad={markReady}
         />
       )}
       {(phase.kind === 'opening' || phase.kind === 'loading') && <Starting phase={phase.kind} />}

@@ -11,8 +11,10 @@ export interface CoditectThemeMessage {
 
 /**
  * Lets the embedding web app choose the IDE theme without touching user settings:
- * `/ws/{id}/?theme=dark|light` on load, and `postMessage({type: 'coditect:theme', theme})` from
- * a same-origin parent at any time. Not persisted: the app's theme wins on every load.
+ * `/?theme=dark|light` on load, and `postMessage({type: 'coditect:theme', theme})` from the
+ * embedding window (the app, on another origin since each IDE has its own) at any time. Only the
+ * theme is taken from a message, so whoever frames the IDE can change nothing else. Not
+ * persisted: the app's theme wins on every load.
  */
 @injectable()
 export class CoditectThemeContribution implements FrontendApplicationContribution {
@@ -22,7 +24,7 @@ export class CoditectThemeContribution implements FrontendApplicationContributio
     const fromUrl = new URLSearchParams(window.location.search).get('theme');
     if (fromUrl) this.apply(fromUrl);
     window.addEventListener('message', event => {
-      if (event.origin !== window.location.origin) return;
+      if (event.source !== window.parent && event.origin !== window.location.origin) return;
       const data = event.data as Partial<CoditectThemeMessage> | undefined;
       if (data?.type === 'coditect:theme' && typeof data.theme === 'string') this.apply(data.theme);
     });

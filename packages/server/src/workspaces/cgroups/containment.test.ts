@@ -49,6 +49,7 @@ describe.skipIf(Boolean(skipReason))('containment (real bwrap, real cgroups)', (
   let root: string;
   let victim: WorkspaceProcess;
   let victimCgroup: WorkspaceCgroup;
+  let victimSocket: string;
   let api: http.Server;
   let apiPort: number;
   const sentinel = () => path.join(root, 'outside', 'keep.txt');
@@ -61,13 +62,16 @@ describe.skipIf(Boolean(skipReason))('containment (real bwrap, real cgroups)', (
     api = http.createServer((_req, res) => res.end('ok'));
     await new Promise<void>((r) => api.listen(0, '127.0.0.1', r));
     apiPort = (api.address() as { port: number }).port;
-    // The second workspace: a tiny HTTP server on its IDE socket, in its own cgroup.
+    // The second workspace: a tiny HTTP server on a socket in its workspace folder, in its own cgroup
+    // (its run dir is read-only inside, as for every workspace).
     victimCgroup = await driver.create('ws-victim', LIMITS);
-    const serve = "require('http').createServer((q,r)=>r.end('alive')).listen('/run/coditect/ide.sock')";
+    const serve = "require('http').createServer((q,r)=>r.end('alive')).listen('/workspace/probe.sock')";
+    victimSocket = path.join(dir('victim-ws'), 'probe.sock');
     victim = await startWorkspaceProcess({
       sessionId: 'victim', workspaceDir: dir('victim-ws'), runDir: dir('victim-run'), cliDir: false,
       entry: [fs.realpathSync(process.execPath), '-e', serve], limits: LIMITS,
       confinement: { procsFiles: victimCgroup.procsFiles }, readyTimeoutMs: 20_000,
+      readyProbe: () => probeSocket(victimSocket),
     });
   }, 60_000);
 
@@ -132,7 +136,7 @@ describe.skipIf(Boolean(skipReason))('containment (real bwrap, real cgroups)', (
     const failed: string[] = [];
     while (!done) {
       const [ws, web] = await Promise.all([
-        probeSocket(victim.socketPath, '/', 10_000),
+        probeSocket(victimSocket, '/', 10_000),
         fetch(`http://127.0.0.1:${apiPort}/`, { signal: AbortSignal.timeout(10_000) }).then((r) => r.status, (e: Error) => e.message),
       ]);
       if (ws === 200 && web === 200) ok++;

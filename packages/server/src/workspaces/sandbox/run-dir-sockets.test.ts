@@ -76,7 +76,7 @@ describe.each(runtimes)('run dir sockets on $name', ({ name, ok }) => {
       s.end('HOST-API\n');
     });
     await new Promise<void>((r) => host.listen(path.join(runDir, 'api.sock'), r));
-    const opts: SandboxCommandOptions = { sessionId: 's1', workspaceDir: ws, runDir, cliDir: false, ideSocket: 'dial', entry: [process.execPath, '-e', ATTACK] };
+    const opts: SandboxCommandOptions = { sessionId: 's1', workspaceDir: ws, runDir, cliDir: false, entry: [process.execPath, '-e', ATTACK] };
     const cmd = name === 'bwrap' ? buildSandboxCommand(opts) : buildGvisorCommand({ ...opts, runsc: runscPaths(path.join(root, 'run'), runscPath!) });
     try {
       seen = await run(cmd);

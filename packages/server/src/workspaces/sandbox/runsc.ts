@@ -2,9 +2,9 @@
  * gVisor's runsc as a workspace runtime: the command that runs one bundle, and the lifecycle the
  * runner owns around it — one state dir per node, kill, `delete -force`, the clean-up of sandboxes
  * a crashed server left behind, and a start-up self-test.
- * Flags: `--oci-seccomp` (the bundle's deny list applies inside), `--network=none` (the sandbox has only its own loopback; traffic leaves only through the
- * run dir's sockets) and `--host-uds` (`open`: the sandbox may connect to host sockets the server
- * listens on; `all` while the IDE relay still creates ide.sock inside).
+ * Flags: `--oci-seccomp` (the bundle's deny list applies inside), `--network=none` (the sandbox has
+ * only its own loopback; traffic leaves only through the run dir's sockets) and `--host-uds=open`
+ * (the sandbox may connect to the host sockets the server listens on, never create one).
  */
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
@@ -60,11 +60,10 @@ export function prepareRunsc(paths: RunscPaths, spec: WorkspaceSpec): { args: st
   fs.mkdirSync(paths.stateDir, { recursive: true, mode: 0o700 });
   // Always a cgroup under /coditect (runsc would otherwise make one at the top named after the id).
   const bundleDir = writeOciBundle(spec, path.join(paths.bundlesDir, id), runscCgroupsPath(spec.sessionId));
-  const createsSockets = Object.values(spec.sockets).some((s) => s.direction === 'listen');
   return {
     id,
     bundleDir,
-    args: ['--root', paths.stateDir, '--network=none', '--oci-seccomp', `--host-uds=${createsSockets ? 'all' : 'open'}`, 'run', '--bundle', bundleDir, id],
+    args: ['--root', paths.stateDir, '--network=none', '--oci-seccomp', '--host-uds=open', 'run', '--bundle', bundleDir, id],
   };
 }
 
@@ -128,7 +127,7 @@ export async function runscSelfTest(runscPath: string): Promise<RuntimeCheck> {
     argv: ['/bin/sh', '-c', 'ls -d / >/dev/null 2>&1 || echo "ls-failed"'],
     env: { PATH: '/usr/bin:/bin' },
     runDir: dir,
-    sockets: { ide: { hostPath: '', direction: 'dial' }, api: { hostPath: '', direction: 'dial' } },
+    sockets: { ide: { hostPath: '' }, api: { hostPath: '' } },
   };
   try {
     const { args, id } = prepareRunsc(paths, spec);

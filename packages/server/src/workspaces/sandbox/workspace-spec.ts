@@ -10,8 +10,8 @@
  *   /opt/coditect/ide                 the built Theia application, read-only
  *   /workspace                        the session's workspace directory, read-write (the only
  *                                       writable host path besides HOME when one is given)
- *   /run/coditect                     the session's run dir (host: {runDir}): api.sock (the server
- *                                       listens, the sandbox dials), ide.sock
+ *   /run/coditect                     the session's run dir (host: {runDir}), READ-ONLY: ide.sock (the
+ *                                       IDE tunnel) and api.sock — the server listens, the sandbox dials
  *   /home/coditect                    HOME: a tmpfs, or a bound per-session dir when homeDir is given
  *   /tmp                              private tmpfs (sized by limits.tmpBytes)
  *   /proc, /dev                       the sandbox's own procfs and a minimal /dev
@@ -45,13 +45,6 @@ export type SpecMount =
   | { kind: 'proc'; target: string }
   | { kind: 'dev'; target: string };
 
-/**
- * How a socket in the run dir is used. 'dial': the server listens and the sandbox connects (the
- * sandbox can neither create nor replace it; the run dir can be read-only). 'listen': the sandbox
- * creates it (today's ide.sock) and the run dir must be writable.
- */
-export type SocketDirection = 'dial' | 'listen';
-
 /** Everything a runtime needs to run one workspace. */
 export interface WorkspaceSpec {
   sessionId: string;
@@ -69,10 +62,10 @@ export interface WorkspaceSpec {
   limits?: WorkspaceLimits;
   /** Host path of the run dir ({runRoot}/{sessionId}). */
   runDir: string;
-  /** Host paths and directions of the two sockets. */
+  /** Host paths of the two sockets; the server listens on both, the sandbox only dials them. */
   sockets: {
-    ide: { hostPath: string; direction: SocketDirection };
-    api: { hostPath: string; direction: SocketDirection };
+    ide: { hostPath: string };
+    api: { hostPath: string };
   };
 }
 
@@ -103,11 +96,6 @@ export interface WorkspaceSpecOptions {
   cliDir?: string | false;
   /** CPU, memory, pids and /tmp limits (enforced by each runtime in its own way). */
   limits?: WorkspaceLimits;
-  /**
-   * Who creates ide.sock. Default 'listen' (the relay inside creates it; the run dir is writable).
-   * 'dial' once the server listens on it: the run dir is then bound read-only.
-   */
-  ideSocket?: SocketDirection;
 }
 
 /**
@@ -121,7 +109,6 @@ export function buildWorkspaceSpec(opts: WorkspaceSpecOptions): WorkspaceSpec {
   const runDir = path.resolve(opts.runDir);
   fs.mkdirSync(runDir, { recursive: true, mode: 0o700 });
   const etcDir = writeSandboxEtc(runDir);
-  const ideSocket = opts.ideSocket ?? 'listen';
   const mounts: SpecMount[] = [];
   const ro = (source: string, target = source, optional = false) =>
     mounts.push({ kind: 'bind', source, target, readonly: true, ...(optional ? { optional } : {}) });
@@ -156,7 +143,8 @@ export function buildWorkspaceSpec(opts: WorkspaceSpecOptions): WorkspaceSpec {
     { kind: 'ro-dir', target: '/opt' },
   );
   ro(ideAppDir, SANDBOX.appDir);
-  mounts.push({ kind: 'bind', source: runDir, target: SANDBOX.runDir, readonly: ideSocket === 'dial' });
+  // Read-only: nothing inside can replace, move or delete the sockets the server listens on.
+  mounts.push({ kind: 'bind', source: runDir, target: SANDBOX.runDir, readonly: true });
   // The run dir's etc/ must not be writable from inside.
   ro(etcDir, `${SANDBOX.runDir}/etc`);
   mounts.push({ kind: 'bind', source: workspaceDir, target: SANDBOX.workspaceDir, readonly: false });
@@ -216,8 +204,8 @@ export function buildWorkspaceSpec(opts: WorkspaceSpecOptions): WorkspaceSpec {
     ...(opts.limits ? { limits: opts.limits } : {}),
     runDir,
     sockets: {
-      ide: { hostPath: path.join(runDir, SANDBOX.ideSocketName), direction: ideSocket },
-      api: { hostPath: path.join(runDir, SANDBOX.apiSocketName), direction: 'dial' },
+      ide: { hostPath: path.join(runDir, SANDBOX.ideSocketName) },
+      api: { hostPath: path.join(runDir, SANDBOX.apiSocketName) },
     },
   };
 }
