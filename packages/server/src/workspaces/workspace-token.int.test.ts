@@ -7,7 +7,6 @@
  * own session only, nothing but the workspace token on the socket, others'
  * conversations out of reach, and the token dies with the login behind it.
  */
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import { API_PREFIX } from '@coditect/contract';
@@ -16,7 +15,7 @@ import { FakeUpstream } from '../llm/testing/fake-upstream.js';
 import { allEndpoints, probesFor, refusalCode, refusedForCaller, walkScript, workspaceAllowed, type Probe, type ProbeResult } from '../test-support/endpoint-walk.js';
 import { createSession, login, PASSWORD, registerAccount, type Account } from '../test-support/factories.js';
 import { startTestServer, type TestServer } from '../test-support/test-server.js';
-import { buildSandboxCommand } from './sandbox-command.js';
+import { buildSandboxCommand, spawnSandboxCommand } from './sandbox-command.js';
 import { ensureIdeBuilt, sandboxPrereq } from './test-support.js';
 import { workspaceDir } from './workspace-paths.js';
 
@@ -77,11 +76,11 @@ describe.skipIf(!sandbox.ok)('the workspace token, walked from inside its sandbo
       entry: [process.execPath, '-e', walkScript()],
     });
     const stdout = await new Promise<string>((resolve, reject) => {
-      const child = spawn(cmd.command, cmd.args, { env: cmd.env, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawnSandboxCommand(cmd, { stdio: ['ignore', 'pipe', 'pipe'] });
       let out = '';
       let err = '';
-      child.stdout.on('data', (d) => (out += d));
-      child.stderr.on('data', (d) => (err += d));
+      child.stdout!.on('data', (d) => (out += d));
+      child.stderr!.on('data', (d) => (err += d));
       child.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`probe exited ${code}: ${err}`))));
     });
     return JSON.parse(stdout.trim().split('\n').pop()!) as ProbeResult[];
