@@ -79,10 +79,10 @@ describe.skipIf(!check.ok)('workspaces on gVisor', () => {
       fs.mkdirSync(ws);
       const p = await runner.ensureRunning('ide-1', { workspaceDir: ws });
       if (process.env.CODITECT_TEST_VERBOSE) console.log(`gVisor IDE ready in ${p.readyMs} ms`);
-      const res = await httpGetSocket(p.socketPath, '/');
+      const res = await httpGetSocket(runner.tunnel('ide-1')!, '/');
       expect(res.status).toBe(200);
       expect(res.body).toContain('<title>Coditect</title>');
-      expect((await httpGetSocket(p.socketPath, '/bundle.js')).status).toBe(200);
+      expect((await httpGetSocket(runner.tunnel('ide-1')!, '/bundle.js')).status).toBe(200);
       const paths = runscPaths(runRoot, runscPath!);
       expect(await listSandboxes(paths)).toEqual([containerId('ide-1')]);
       await runner.stop('ide-1');
