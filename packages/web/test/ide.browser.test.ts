@@ -175,7 +175,7 @@ describe.skipIf(!run)('the IDE in a session tab (Chromium, real sandboxed Theia)
     // clearCookies does not reach: clear them all; the app keeps its access token in memory.)
     await context.clearCookies();
     await (await ideFrame(page)).evaluate(() => location.reload());
-    await poll(() => page.locator(`#panel-${sessionId} [data-testid="ide-frame"]`).getAttribute('data-state'), 10_000).not.toBe('ready');
+    await poll(() => page.locator(`#panel-${sessionId} [data-testid="ide-frame"]`).getAttribute('data-state')).not.toBe('ready');
     const recovered = await waitIdeReady(page);
     step(`re-opened after a refused load (open → rendered ${recovered.readyMs} ms)`);
     await poll(() => editorTabs(page), 60_000).toContain('hello.txt');
