@@ -10,12 +10,13 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildSandboxCommand, defaultIdeAppDir, SANDBOX, spawnSandboxCommand } from './sandbox-command.js';
+import { buildSandboxCommand, defaultIdeAppDir, SANDBOX } from './sandbox-command.js';
 import {
   descendants,
   ensureIdeBuilt,
   httpGetSocket,
   isAlive,
+  runSandboxProbe,
   sandboxPrereq,
   websocketOverSocket,
 } from './test-support.js';
@@ -245,15 +246,7 @@ describe.skipIf(!prereq.ok)('workspace sandbox (real bwrap + Theia)', () => {
       env: { CODITECT_API_TOKEN: 'tok-a' },
       entry: [process.execPath, '-e', attack],
     });
-    const stdout = await new Promise<string>((resolve, reject) => {
-      const child = spawnSandboxCommand(cmd);
-      let o = '';
-      let e = '';
-      child.stdout!.on('data', d => (o += d));
-      child.stderr!.on('data', d => (e += d));
-      child.on('exit', code => (code === 0 ? resolve(o) : reject(new Error(`attacker exited ${code}: ${e}`))));
-    });
-    const out = JSON.parse(stdout.trim().split('\n').pop()!);
+    const out = await runSandboxProbe<Record<string, any>>(cmd);
     if (process.env.CODITECT_TEST_VERBOSE) console.log(out);
     expect(out.own).toBe('READ:hello from A\n');
     expect(out.ownWrite).toBe('WROTE');
@@ -305,15 +298,7 @@ describe.skipIf(!prereq.ok)('workspace sandbox (real bwrap + Theia)', () => {
       })();
     `;
     const cmd = buildSandboxCommand({ sessionId: 'sess-a', workspaceDir: wsA, runDir, entry: [process.execPath, '-e', attack] });
-    const stdout = await new Promise<string>((resolve, reject) => {
-      const child = spawnSandboxCommand(cmd, { stdio: ['ignore', 'pipe', 'pipe'] });
-      let o = '';
-      let e = '';
-      child.stdout!.on('data', d => (o += d));
-      child.stderr!.on('data', d => (e += d));
-      child.on('exit', code => (code === 0 ? resolve(o) : reject(new Error(`attacker exited ${code}: ${e}`))));
-    });
-    const out = JSON.parse(stdout.trim().split('\n').pop()!);
+    const out = await runSandboxProbe<Record<string, any>>(cmd);
     if (process.env.CODITECT_TEST_VERBOSE) console.log(out);
     for (const op of ['unlinkIde', 'unlinkApi', 'renameIde', 'symlinkIde', 'writeFile', 'mkdir', 'chmod', 'rmEtc', 'writeBin', 'utimes', 'listen']) {
       expect(out[op], op).toMatch(/^(EROFS|EPERM|EACCES)$/);

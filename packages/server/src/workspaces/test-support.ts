@@ -7,7 +7,7 @@ import { createRequire } from 'node:module';
 import net from 'node:net';
 import path from 'node:path';
 import { IdeTunnel } from './ide-tunnel.js';
-import { defaultIdeAppDir, findOnPath } from './sandbox-command.js';
+import { defaultIdeAppDir, findOnPath, spawnSandboxCommand, type SandboxCommand } from './sandbox-command.js';
 
 export interface Prereq {
   ok: boolean;
@@ -246,4 +246,44 @@ export function loadPlaywright(): Playwright | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * Runs a sandbox command (a probe given as its `entry`) to its end and answers the JSON on the last
+ * line it printed; rejects with its stderr when it exits non-zero.
+ */
+export function runSandboxProbe<T>(cmd: SandboxCommand): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const child = spawnSandboxCommand(cmd, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout!.on('data', (d) => (out += d));
+    child.stderr!.on('data', (d) => (err += d));
+    child.on('exit', (code) => {
+      if (code !== 0) return reject(new Error(`probe exited ${code}: ${err}`));
+      try {
+        resolve(JSON.parse(out.trim().split('\n').pop()!) as T);
+      } catch (e) {
+        reject(e as Error);
+      }
+    });
+  });
+}
+
+/** One request with a bearer token on a Unix socket (a workspace's API socket); JSON bodies parsed, others kept as text. */
+export function requestViaSocket(socketPath: string, method: string, urlPath: string, token: string, body?: unknown) {
+  return new Promise<{ status: number; body: any }>((resolve, reject) => {
+    const req = http.request({ socketPath, method, path: urlPath, headers: {
+      authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) } }, (res) => {
+      let text = '';
+      res.on('data', (d) => (text += d));
+      res.on('end', () => {
+        let parsed: unknown = text || undefined;
+        try { parsed = text ? JSON.parse(text) : undefined; } catch { /* SSE or text */ }
+        resolve({ status: res.statusCode ?? 0, body: parsed });
+      });
+    });
+    req.on('error', reject);
+    req.end(body ? JSON.stringify(body) : undefined);
+  });
 }

@@ -5,13 +5,12 @@
  * bwrap, real Theia.
  */
 import fs from 'node:fs';
-import http from 'node:http';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSession, login, registerAccount, type Account } from '../test-support/factories.js';
 import { startTestServer, type TestServer } from '../test-support/test-server.js';
 import { redeemTicket, workspaceRequest } from '../test-support/workspace-client.js';
-import { ensureIdeBuilt, isAlive, sandboxPrereq, websocketOverSocket } from './test-support.js';
+import { ensureIdeBuilt, isAlive, requestViaSocket, sandboxPrereq, websocketOverSocket } from './test-support.js';
 
 const sandbox = sandboxPrereq();
 if (!sandbox.ok) {
@@ -20,19 +19,6 @@ if (!sandbox.ok) {
 }
 
 
-/** A request on a Unix socket (the workspace's API socket). */
-function viaSocket(socketPath: string, method: string, urlPath: string, token: string, body?: unknown) {
-  return new Promise<{ status: number; body: any }>((resolve, reject) => {
-    const req = http.request({ socketPath, method, path: urlPath, headers: {
-      authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) } }, (res) => {
-      let text = '';
-      res.on('data', (d) => (text += d));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text ? JSON.parse(text) : undefined }));
-    });
-    req.on('error', reject);
-    req.end(body ? JSON.stringify(body) : undefined);
-  });
-}
 
 /** The token the runner gave the sandboxed IDE, read from its environment as root can. */
 function workspaceTokenOf(pid: number): string {
@@ -186,15 +172,15 @@ describe.skipIf(!sandbox.ok)('workspaces through the API (real sandbox, real The
     const proc = t.server.deps.workspaces.runner.get(s.id)!;
     const token = workspaceTokenOf(proc.pid);
     const sock = proc.apiSocketPath;
-    expect((await viaSocket(sock, 'GET', `/api/v5/sessions/${s.id}`, token)).status).toBe(200);
-    const patched = await viaSocket(sock, 'PATCH', `/api/v5/sessions/${s.id}`, token, { activeFiles: ['x.ts'] });
+    expect((await requestViaSocket(sock, 'GET', `/api/v5/sessions/${s.id}`, token)).status).toBe(200);
+    const patched = await requestViaSocket(sock, 'PATCH', `/api/v5/sessions/${s.id}`, token, { activeFiles: ['x.ts'] });
     expect(patched.status).toBe(200);
     expect(patched.body.activeFiles).toEqual(['x.ts']);
     // Its own session only: siblings look absent; deleting, opening, stopping or creating is not for it (403).
-    expect((await viaSocket(sock, 'GET', `/api/v5/sessions/${other.id}`, token)).status).toBe(404);
-    expect((await viaSocket(sock, 'DELETE', `/api/v5/sessions/${other.id}`, token)).status).toBe(403);
-    expect((await viaSocket(sock, 'POST', `/api/v5/sessions/${s.id}/stop`, token)).status).toBe(403);
-    expect((await viaSocket(sock, 'GET', '/api/v5/sessions', token)).body.items.map((x: { id: string }) => x.id)).toEqual([s.id]);
+    expect((await requestViaSocket(sock, 'GET', `/api/v5/sessions/${other.id}`, token)).status).toBe(404);
+    expect((await requestViaSocket(sock, 'DELETE', `/api/v5/sessions/${other.id}`, token)).status).toBe(403);
+    expect((await requestViaSocket(sock, 'POST', `/api/v5/sessions/${s.id}/stop`, token)).status).toBe(403);
+    expect((await requestViaSocket(sock, 'GET', '/api/v5/sessions', token)).body.items.map((x: { id: string }) => x.id)).toEqual([s.id]);
     // Exfiltrated to the public port, it is worthless.
     expect((await t.api.get(`/sessions/${s.id}`, { token })).status).toBe(401);
     await t.api.post(`/sessions/${s.id}/stop`, undefined, { token: a.accessToken });
@@ -202,7 +188,7 @@ describe.skipIf(!sandbox.ok)('workspaces through the API (real sandbox, real The
     // Reopened, the old instance's token is dead even on the new socket.
     await open(a.accessToken, s.id);
     const sock2 = t.server.deps.workspaces.runner.get(s.id)!.apiSocketPath;
-    expect((await viaSocket(sock2, 'GET', `/api/v5/sessions/${s.id}`, token)).status).toBe(401);
+    expect((await requestViaSocket(sock2, 'GET', `/api/v5/sessions/${s.id}`, token)).status).toBe(401);
     await t.api.post(`/sessions/${s.id}/stop`, undefined, { token: a.accessToken });
   });
 

@@ -8,15 +8,14 @@
  * conversations out of reach, and the token dies with the login behind it.
  */
 import fs from 'node:fs';
-import http from 'node:http';
 import { API_PREFIX } from '@coditect/contract';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeUpstream } from '../llm/testing/fake-upstream.js';
 import { allEndpoints, probesFor, refusalCode, refusedForCaller, walkScript, workspaceAllowed, type Probe, type ProbeResult } from '../test-support/endpoint-walk.js';
 import { createSession, login, PASSWORD, registerAccount, type Account } from '../test-support/factories.js';
 import { startTestServer, type TestServer } from '../test-support/test-server.js';
-import { buildSandboxCommand, spawnSandboxCommand } from './sandbox-command.js';
-import { ensureIdeBuilt, sandboxPrereq } from './test-support.js';
+import { buildSandboxCommand } from './sandbox-command.js';
+import { ensureIdeBuilt, requestViaSocket, runSandboxProbe, sandboxPrereq } from './test-support.js';
 import { workspaceDir } from './workspace-paths.js';
 
 const sandbox = sandboxPrereq();
@@ -37,23 +36,6 @@ function workspaceTokenOf(pid: number): string {
   throw new Error('no workspace token found');
 }
 
-/** One request on the workspace's API socket from the host (same socket the sandbox sees). */
-function viaSocket(socketPath: string, method: string, urlPath: string, token: string, body?: unknown) {
-  return new Promise<{ status: number; body: any }>((resolve, reject) => {
-    const req = http.request({ socketPath, method, path: urlPath, headers: {
-      authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) } }, (res) => {
-      let text = '';
-      res.on('data', (d) => (text += d));
-      res.on('end', () => {
-        let parsed: unknown = text;
-        try { parsed = JSON.parse(text); } catch { /* SSE or text */ }
-        resolve({ status: res.statusCode ?? 0, body: parsed });
-      });
-    });
-    req.on('error', reject);
-    req.end(body ? JSON.stringify(body) : undefined);
-  });
-}
 
 describe.skipIf(!sandbox.ok)('the workspace token, walked from inside its sandbox (real bwrap, real Theia)', () => {
   let t: TestServer;
@@ -75,15 +57,7 @@ describe.skipIf(!sandbox.ok)('the workspace token, walked from inside its sandbo
       env: { CODITECT_API_TOKEN: token, CODITECT_PROBE_PLAN: JSON.stringify(plan) },
       entry: [process.execPath, '-e', walkScript()],
     });
-    const stdout = await new Promise<string>((resolve, reject) => {
-      const child = spawnSandboxCommand(cmd, { stdio: ['ignore', 'pipe', 'pipe'] });
-      let out = '';
-      let err = '';
-      child.stdout!.on('data', (d) => (out += d));
-      child.stderr!.on('data', (d) => (err += d));
-      child.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`probe exited ${code}: ${err}`))));
-    });
-    return JSON.parse(stdout.trim().split('\n').pop()!) as ProbeResult[];
+    return runSandboxProbe<ProbeResult[]>(cmd);
   };
 
   beforeAll(async () => {
@@ -163,28 +137,28 @@ describe.skipIf(!sandbox.ok)('the workspace token, walked from inside its sandbo
     const userConversation = /"conversationId":"([0-9a-f-]{36})"/.exec(JSON.stringify(userChat.body))?.[1]
       ?? /"conversationId":"([0-9a-f-]{36})"/.exec(String(userChat.body))?.[1];
     expect(userConversation).toBeTruthy();
-    const stolen = await viaSocket(sock, 'POST', `${API_PREFIX}/llm/chat`, token, body({ conversationId: userConversation }));
+    const stolen = await requestViaSocket(sock, 'POST', `${API_PREFIX}/llm/chat`, token, body({ conversationId: userConversation }));
     expect([stolen.status, stolen.body.error?.code]).toEqual([404, 'not_found']);
-    const started = await viaSocket(sock, 'POST', `${API_PREFIX}/llm/chat`, token, body({}));
+    const started = await requestViaSocket(sock, 'POST', `${API_PREFIX}/llm/chat`, token, body({}));
     expect(started.status).toBe(200);
     const mine = /"conversationId":"([0-9a-f-]{36})"/.exec(String(started.body))![1];
-    const continued = await viaSocket(sock, 'POST', `${API_PREFIX}/llm/chat`, token, body({ conversationId: mine }));
+    const continued = await requestViaSocket(sock, 'POST', `${API_PREFIX}/llm/chat`, token, body({ conversationId: mine }));
     expect(continued.status).toBe(200);
   }, 60_000);
 
   it('chats within the tenant\'s budget only (the budget itself it can read, not change)', async () => {
-    const chat = () => viaSocket(sock, 'POST', `${API_PREFIX}/llm/chat`, token, { model: 'openai/gpt-4o', messages: [{ role: 'user', content: 'hi' }] });
+    const chat = () => requestViaSocket(sock, 'POST', `${API_PREFIX}/llm/chat`, token, { model: 'openai/gpt-4o', messages: [{ role: 'user', content: 'hi' }] });
     expect((await t.api.put('/llm/budget', { monthlyLimitUsd: 0 }, { token: a.accessToken })).status).toBe(200);
     const over = await chat();
     expect([over.status, over.body.error?.code]).toEqual([402, 'budget_exceeded']);
-    expect((await viaSocket(sock, 'GET', `${API_PREFIX}/llm/budget`, token)).body.monthlyLimitUsd).toBe(0);
-    expect((await viaSocket(sock, 'PUT', `${API_PREFIX}/llm/budget`, token, { monthlyLimitUsd: null })).status).toBe(403);
+    expect((await requestViaSocket(sock, 'GET', `${API_PREFIX}/llm/budget`, token)).body.monthlyLimitUsd).toBe(0);
+    expect((await requestViaSocket(sock, 'PUT', `${API_PREFIX}/llm/budget`, token, { monthlyLimitUsd: null })).status).toBe(403);
     expect((await t.api.put('/llm/budget', { monthlyLimitUsd: null }, { token: a.accessToken })).status).toBe(200);
     expect((await chat()).status).toBe(200);
   }, 60_000);
 
   it('dies with the login behind it: alive while one opener\'s login lives, dead after logout-all', async () => {
-    const get = () => viaSocket(sock, 'GET', `${API_PREFIX}/sessions/${own.id}`, token);
+    const get = () => requestViaSocket(sock, 'GET', `${API_PREFIX}/sessions/${own.id}`, token);
     expect((await get()).status).toBe(200);
     const second = (await login(t.api, a.email)).body.accessToken as string;
     expect((await t.api.post(`/sessions/${own.id}/open`, undefined, { token: second })).status).toBe(200);
@@ -198,21 +172,21 @@ describe.skipIf(!sandbox.ok)('the workspace token, walked from inside its sandbo
   it('dies with a password change made on another device (which ends the login that opened it)', async () => {
     const opener = (await login(t.api, a.email)).body.accessToken as string;
     expect((await t.api.post(`/sessions/${own.id}/open`, undefined, { token: opener })).status).toBe(200);
-    expect((await viaSocket(sock, 'GET', `${API_PREFIX}/sessions/${own.id}`, token)).status).toBe(200);
+    expect((await requestViaSocket(sock, 'GET', `${API_PREFIX}/sessions/${own.id}`, token)).status).toBe(200);
     const elsewhere = (await login(t.api, a.email)).body.accessToken as string;
     const changed = await t.api.put('/users/me/password', { currentPassword: PASSWORD, newPassword: 'an entirely new password 7' }, { token: elsewhere });
     expect(changed.status).toBe(204);
-    expect((await viaSocket(sock, 'GET', `${API_PREFIX}/sessions/${own.id}`, token)).status).toBe(401);
+    expect((await requestViaSocket(sock, 'GET', `${API_PREFIX}/sessions/${own.id}`, token)).status).toBe(401);
   }, 60_000);
 
   it('dies when the login that opened it is revoked for refresh-token reuse', async () => {
     const signedIn = (await login(t.api, a.email, 'an entirely new password 7')).body;
     expect((await t.api.post(`/sessions/${own.id}/open`, undefined, { token: signedIn.accessToken })).status).toBe(200);
-    expect((await viaSocket(sock, 'GET', `${API_PREFIX}/sessions/${own.id}`, token)).status).toBe(200);
+    expect((await requestViaSocket(sock, 'GET', `${API_PREFIX}/sessions/${own.id}`, token)).status).toBe(200);
     expect((await t.api.post('/auth/refresh', { refreshToken: signedIn.refreshToken })).status).toBe(200);
     const reused = await t.api.post('/auth/refresh', { refreshToken: signedIn.refreshToken });
     expect([reused.status, reused.body.error.code]).toEqual([401, 'refresh_token_reused']);
-    const dead = await viaSocket(sock, 'GET', `${API_PREFIX}/sessions/${own.id}`, token);
+    const dead = await requestViaSocket(sock, 'GET', `${API_PREFIX}/sessions/${own.id}`, token);
     expect([dead.status, dead.body.error.code]).toEqual([401, 'session_revoked']);
   }, 60_000);
 });
