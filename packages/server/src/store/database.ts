@@ -55,14 +55,20 @@ export class Store {
 
   /** Runs `fn` in a transaction scoped to one tenant. */
   tenant<T>(tenantId: string, fn: (tx: Tx) => Promise<T>): Promise<T> {
-    if (this.dialect === 'sqlite') return this.db.transaction().execute(fn);
+    if (this.dialect === 'sqlite') return this.transaction('begin', fn);
     // The id is inlined so BEGIN and the RLS setting travel in one round trip
     // (a parameterless query uses the simple protocol, which allows two statements).
     if (!UUID.test(tenantId)) return Promise.reject(new Error('tenant id must be a UUID'));
-    return this.pgTransaction(`begin; select set_config('app.tenant_id', '${tenantId}', true)`, fn);
+    return this.transaction(`begin; select set_config('app.tenant_id', '${tenantId}', true)`, fn);
   }
 
-  private pgTransaction<T>(begin: string, fn: (tx: Tx) => Promise<T>): Promise<T> {
+  /**
+   * BEGIN, `fn`, COMMIT; on failure a ROLLBACK whose own failure is ignored, so
+   * the caller sees the first error. (SQLite rolls back by itself on
+   * SQLITE_FULL; Kysely's transaction() would then throw "no transaction is
+   * active" instead of the disk-full error.)
+   */
+  private transaction<T>(begin: string, fn: (tx: Tx) => Promise<T>): Promise<T> {
     return this.db.connection().execute(async (conn) => {
       await sql.raw(begin).execute(conn);
       try {
@@ -87,8 +93,8 @@ export class Store {
 
   /** Runs `fn` in a transaction allowed to cross tenants (sign-in lookup, registration). */
   system<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
-    if (this.dialect === 'sqlite') return this.db.transaction().execute(fn);
-    return this.pgTransaction(`begin; select set_config('app.rls_bypass', 'on', true)`, fn);
+    if (this.dialect === 'sqlite') return this.transaction('begin', fn);
+    return this.transaction(`begin; select set_config('app.rls_bypass', 'on', true)`, fn);
   }
 
   /** Throws unless the database answers a trivial query. */
