@@ -153,6 +153,7 @@ describe.skipIf(skipReason !== undefined && process.env.CI !== 'true')('full dis
     expect([200, 201]).toContain((await files.put(sessionId, 'after.bin', body)).status);
     acked.set('after.bin', sha(body));
     expect(await (await fetch(metricsUrl)).text()).toMatch(/^coditect_storage_full 0$/m);
+    expect(logs).toContain('storage has space again');
   });
 
   it('a restart on the same data serves every acknowledged file', async () => {

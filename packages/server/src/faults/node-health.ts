@@ -109,7 +109,7 @@ export class NodeHealth {
     if (this.databaseDown) {
       this.databaseDown = false;
       this.databaseUpGauge.set(1);
-      this.log.info('database reachable again');
+      this.log.warn('database reachable again');
     }
     return true;
   }
@@ -121,7 +121,7 @@ export class NodeHealth {
     }
     this.storageFull = false;
     this.storageFullGauge.set(0);
-    this.log.info({ minFreeBytes: this.minFreeBytes }, 'storage has space again: node ready');
+    this.log.warn({ minFreeBytes: this.minFreeBytes }, 'storage has space again: node ready');
   }
 
   /** While a fault lasts, re-checks it on a timer, so the state clears without /ready being asked. */
