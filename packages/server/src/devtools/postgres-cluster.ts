@@ -75,6 +75,8 @@ export async function startPostgresCluster(bin: string, { durable = false } = {}
     stop() {
       try {
         crash();
+      } catch {
+        // already stopped (a test crashed it and did not get to restart it)
       } finally {
         fs.rmSync(dir, { recursive: true, force: true });
       }

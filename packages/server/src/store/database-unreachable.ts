@@ -49,13 +49,20 @@ export function openPgPool(url: string, max: number, t: PgTimeouts): { pool: pg.
     async connect(): Promise<PostgresPoolClient> {
       const client = await pool.connect().catch((err: unknown) => { throw new DatabaseUnreachable(err); });
       let broken = false;
+      // pg emits a connection lost between two queries as an 'error' event on the client; the
+      // pool listens only while it is idle, and an unheard 'error' would end the process.
+      const onError = () => { broken = true; };
+      client.on('error', onError);
       return {
         query: ((text: string, params: unknown[]) => client.query(text, params).catch((err: unknown) => {
           if (!isConnectionLoss(err)) throw err;
           broken = true;
           throw new DatabaseUnreachable(err);
         })) as unknown as PostgresPoolClient['query'],
-        release: (discard?: boolean) => client.release(broken || discard === true ? true : undefined),
+        release: (discard?: boolean) => {
+          client.removeListener('error', onError);
+          client.release(broken || discard === true ? true : undefined);
+        },
       } as PostgresPoolClient;
     },
     end: () => pool.end(),
