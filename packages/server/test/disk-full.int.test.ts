@@ -24,9 +24,19 @@ function mountTmpfs(dir: string): string | undefined {
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 const FILE = 256 * 1024;
 
-const dir = tempDir('coditect-diskfull-');
-const skipReason = mountTmpfs(dir);
+/** Whether a tmpfs can be mounted here: tried once (mounted and unmounted at once) so a skip names the reason. */
+function mountProbe(): string | undefined {
+  const probe = tempDir('coditect-mount-probe-');
+  const reason = mountTmpfs(probe);
+  if (!reason) execFileSync('umount', [probe]);
+  fs.rmSync(probe, { recursive: true, force: true });
+  return reason;
+}
+
+const skipReason = mountProbe();
 if (skipReason && process.env.CI !== 'true') console.warn(`[disk-full] skipped: ${skipReason}`);
+let dir: string | undefined;
+let mounted = false;
 
 describe.skipIf(skipReason !== undefined && process.env.CI !== 'true')('full disk: coded refusals, reads work, nothing torn, recovery', () => {
   let server: { proc: ChildProcess; api: TestClient };
@@ -48,6 +58,10 @@ describe.skipIf(skipReason !== undefined && process.env.CI !== 'true')('full dis
 
   beforeAll(async () => {
     if (skipReason) throw new Error(`CI=true: ${skipReason}`);
+    dir = tempDir('coditect-diskfull-');
+    const failed = mountTmpfs(dir);
+    if (failed) throw new Error(failed);
+    mounted = true;
     const metricsPort = await freePort();
     metricsUrl = `http://127.0.0.1:${metricsPort}/metrics`;
     env = { CODITECT_DATA_DIR: dir, CODITECT_STORAGE_MIN_FREE: '1MiB', CODITECT_SNAPSHOT_INTERVAL_SECONDS: '0',
@@ -82,8 +96,8 @@ describe.skipIf(skipReason !== undefined && process.env.CI !== 'true')('full dis
       server.proc.kill('SIGTERM');
       await once(server.proc, 'exit');
     }
-    if (!skipReason) execFileSync('umount', [dir]);
-    fs.rmSync(dir, { recursive: true, force: true });
+    if (mounted) execFileSync('umount', [dir!]);
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
   });
 
   it('writes past the space answer 507 with a stable code and a message a user understands, never a 500', () => {
@@ -117,7 +131,7 @@ describe.skipIf(skipReason !== undefined && process.env.CI !== 'true')('full dis
   });
 
   it('nothing torn: on disk every file is an acknowledged one, whole', () => {
-    const root = path.join(dir, 'workspaces', account.tenantId, sessionId, 'fill');
+    const root = path.join(dir!, 'workspaces', account.tenantId, sessionId, 'fill');
     for (const name of fs.readdirSync(root)) {
       const digest = acked.get(`fill/${name}`);
       expect(digest, `unacknowledged file ${name} on disk`).toBeDefined();
