@@ -50,6 +50,7 @@ describe.skipIf(skipReason !== undefined && process.env.CI !== 'true')('full dis
   const acked = new Map<string, string>();
   const refusals: { status: number; code: string; message: string }[] = [];
   const dbRefusals: typeof refusals = [];
+  let snapshotRefusal: (typeof refusals)[number];
 
   const start = async () => {
     server = await spawnServer(env);
@@ -80,6 +81,9 @@ describe.skipIf(skipReason !== undefined && process.env.CI !== 'true')('full dis
       if (res.status === 200 || res.status === 201) acked.set(p, sha(body));
       else refusals.push({ status: res.status, code: res.body?.error?.code, message: res.body?.error?.message });
     }
+    // A snapshot copies the workspace into the blob store: no room for that either.
+    const snap = await server.api.post(`/sessions/${sessionId}/snapshots`, { name: 'full' }, { token: account.accessToken });
+    snapshotRefusal = { status: snap.status, code: snap.body?.error?.code, message: snap.body?.error?.message };
     // Then the database: sessions with a large state until SQLite runs out of room too.
     for (let i = 0, refused = 0; i < 60 && refused < 4; i++) {
       const res = await server.api.post('/sessions', { name: `s${i}`, state: { blob: randomBytes(96 * 1024).toString('base64') } },
@@ -119,6 +123,13 @@ describe.skipIf(skipReason !== undefined && process.env.CI !== 'true')('full dis
       expect(r.status, JSON.stringify(r)).toBe(507);
       expect(['insufficient_storage', 'database_full']).toContain(r.code);
     }
+  });
+
+  it('a snapshot that does not fit answers 507 and leaves no partial blob behind', () => {
+    expect(snapshotRefusal.status, JSON.stringify(snapshotRefusal)).toBe(507);
+    expect(['insufficient_storage', 'database_full']).toContain(snapshotRefusal.code);
+    const staging = path.join(dir!, 'blobs', '.tmp');
+    expect(fs.existsSync(staging) ? fs.readdirSync(staging) : []).toEqual([]);
   });
 
   it('reads keep working: every acknowledged file reads back whole', async () => {
