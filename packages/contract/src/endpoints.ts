@@ -47,7 +47,15 @@ export interface Endpoint<
 const endpoint = <const E extends Endpoint>(e: E): E => e;
 
 export const HealthResponse = z.object({ status: z.literal('ok') });
-export const ReadyResponse = z.object({ status: z.literal('ready') });
+/**
+ * `degraded`: the node serves reads but refuses some writes (e.g. its disk is full); a load
+ * balancer keeps it in rotation, an operator is told by `reasons`.
+ */
+export const ReadyResponse = z.object({
+  status: z.enum(['ready', 'degraded']),
+  /** Why the node is degraded, e.g. `storage_full`; empty when ready. */
+  reasons: z.array(z.string()).optional(),
+});
 /** Public keys verifying access tokens (RFC 7517), current and recently retired. */
 export const JwksResponse = z.object({
   keys: z.array(z.object({ kty: z.string(), crv: z.string(), x: z.string(), kid: z.string(), alg: z.string(), use: z.string() })),
@@ -62,7 +70,7 @@ export const endpoints = {
   health: endpoint({ method: 'GET', path: '/health', tag: 'system', callers: PUBLIC, status: 200, response: HealthResponse,
     summary: 'Liveness: the process serves HTTP (no database access)' }),
   ready: endpoint({ method: 'GET', path: '/ready', tag: 'system', callers: PUBLIC, status: 200, response: ReadyResponse,
-    summary: 'Readiness: the database answers a query (503 otherwise)' }),
+    summary: 'Readiness: the database answers a query (503 database_unavailable otherwise); 200 degraded while the disk is full' }),
 
   jwks: endpoint({ method: 'GET', path: '/.well-known/jwks.json', tag: 'system', callers: PUBLIC, status: 200, response: JwksResponse,
     summary: 'Public keys of access tokens (for services verifying them); old keys stay until their tokens expire' }),

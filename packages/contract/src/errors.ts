@@ -50,6 +50,14 @@ export const ErrorCodes = {
   workspace_start_failed: 502,
   workspace_unavailable: 502,
   upstream_timeout: 504,
+  /** The server's disk (workspace files, blobs) is full: nothing was written, reads still work. */
+  insufficient_storage: 507,
+  /** The database's disk is full: the change was not saved. */
+  database_full: 507,
+  /** The database cannot be reached right now (sent with Retry-After). */
+  database_unavailable: 503,
+  /** The database is busy (locked by another writer, or a statement timed out); retry after Retry-After. */
+  database_busy: 503,
 } as const;
 
 export type ErrorCode = keyof typeof ErrorCodes;

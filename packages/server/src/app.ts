@@ -49,7 +49,7 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
 
   // JSON only: anything else answers 415 instead of reaching a handler as a string.
   app.removeContentTypeParser('text/plain');
-  installErrorHandling(app);
+  installErrorHandling(app, deps.health);
   // A workspace's API socket reaches contract endpoints only, whatever Host it names.
   installWorkspaceSocketGuard(app);
   // Then: a workspace origin's requests all go to that workspace, nothing of the app answers them.

@@ -3,6 +3,7 @@ import type { AccessTokens } from './auth/access-tokens.js';
 import type { RateLimiter } from './auth/rate-limiter.js';
 import type { Config } from './config/config.js';
 import type { EgressPolicy } from './egress/egress-policy.js';
+import type { NodeHealth } from './faults/node-health.js';
 import type { Metrics } from './observability/metrics.js';
 import type { StorageRuntime } from './storage/storage-runtime.js';
 import type { Store } from './store/database.js';
@@ -16,6 +17,8 @@ export interface Deps {
   limiter: RateLimiter;
   log: Logger;
   metrics: Metrics;
+  /** Faults this node met (full disk, lost database): readiness, metrics, log lines. */
+  health: NodeHealth;
   /** This node's running IDEs. */
   workspaces: WorkspaceHost;
   /** Blob store and workspace locks (hybrid storage). */

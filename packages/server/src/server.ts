@@ -8,6 +8,7 @@ import { buildApp } from './app.js';
 import type { Config } from './config/config.js';
 import type { Deps } from './deps.js';
 import { EgressPolicy } from './egress/egress-policy.js';
+import { dataVolumes, NodeHealth } from './faults/node-health.js';
 import { Metrics } from './observability/metrics.js';
 import { startMetricsListener, type MetricsListener } from './observability/metrics-listener.js';
 import { Store } from './store/database.js';
@@ -33,14 +34,16 @@ export interface RunningServer {
  */
 export async function startServer(config: Config, overrides: Partial<Deps> = {}): Promise<RunningServer> {
   const log = overrides.log ?? pino({ level: config.logLevel, redact: ['req.headers.authorization', '*.password', '*.apiKey'] });
-  const store = Store.open(config.database);
+  // Migrations run without the serving statement timeout (an index build may take a while).
+  const migrating = Store.open(config.database);
   try {
-    const applied = await migrateToLatest(store.db, store.dialect);
+    const applied = await migrateToLatest(migrating.db, migrating.dialect);
     if (applied.length) log.info({ applied }, 'migrations applied');
-  } catch (err) {
-    await store.close();
-    throw err;
+  } finally {
+    await migrating.close();
   }
+  const store = Store.open(config.database, config.databaseLimits);
+  const metrics = overrides.metrics ?? new Metrics(store);
   const secret = resolveSigningSecret(config.jwt.secret, config.dataDir);
   const keys = await loadSigningKeys({ privateKey: config.jwt.privateKey, retiredPublicKeys: config.jwt.retiredPublicKeys }, config.dataDir);
   const deps: Deps = {
@@ -56,7 +59,8 @@ export async function startServer(config: Config, overrides: Partial<Deps> = {})
     }),
     // One node needs no shared counters; PostgreSQL means several nodes may share the load.
     limiter: store.dialect === 'postgres' ? new DatabaseRateLimiter(store) : new MemoryRateLimiter(),
-    metrics: new Metrics(store),
+    metrics,
+    health: new NodeHealth(store, dataVolumes(config), config.storage.minFreeBytes, metrics, log),
     storage: openStorage(config),
     egress: new EgressPolicy({ allow: config.egress.allow }),
     now: () => new Date(),
@@ -66,22 +70,23 @@ export async function startServer(config: Config, overrides: Partial<Deps> = {})
   const app = await buildApp(deps);
   const address = await app.listen({ port: config.port, host: config.host });
   await deps.workspaces.setNodeUrl(address);
-  const metrics: MetricsListener | undefined = config.metrics.listen
+  const metricsListener: MetricsListener | undefined = config.metrics.listen
     ? await startMetricsListener(deps.metrics, config.metrics.listen, log) : undefined;
   const snapshots = new SnapshotScheduler(deps, config.storage.snapshotIntervalMs);
   return {
     url: address,
     app,
-    metricsUrl: metrics?.url,
+    metricsUrl: metricsListener?.url,
     deps,
     async close() {
       // Stop the IDEs first: their sockets would otherwise keep connections open.
       await deps.workspaces.close();
       await app.close();
-      await metrics?.close();
+      await metricsListener?.close();
       await snapshots.close();
       await deps.storage.close();
       deps.limiter.close();
+      deps.health.close();
       await store.close();
     },
   };

@@ -136,6 +136,14 @@ const EnvSchema = z.object({
   CODITECT_TRUST_PROXY: z.string().default('false'),
   CODITECT_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   CODITECT_DB_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  /** PostgreSQL: give up connecting (or waiting for a free pool connection) after this long: 503 database_unavailable. */
+  CODITECT_DB_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(1500),
+  /** PostgreSQL statement timeout (the client gives up 1 s later); 0 turns it off. */
+  CODITECT_DB_QUERY_TIMEOUT_MS: z.coerce.number().int().min(0).max(3_600_000).default(5000),
+  /** SQLite: how long a write waits for another connection's lock before 503 database_busy (the event loop waits too). */
+  CODITECT_SQLITE_BUSY_TIMEOUT_MS: z.coerce.number().int().min(0).max(60_000).default(1000),
+  /** After a write refused for lack of space, the node reports degraded until every data volume has this much free again. */
+  CODITECT_STORAGE_MIN_FREE: ByteSize.default(64 * 1024 ** 2),
   /** Serve the web app's built files from this directory at `/` (optional). */
   CODITECT_WEB_DIR: z.string().optional(),
   CODITECT_DOCS: Bool.default(true),
@@ -228,6 +236,8 @@ export interface Config {
   host: string;
   dataDir: string;
   database: { kind: 'sqlite'; file: string } | { kind: 'postgres'; url: string; poolSize: number };
+  /** How long a request may wait on the database before it fails with a coded 503. */
+  databaseLimits: { connectTimeoutMs: number; queryTimeoutMs: number; sqliteBusyTimeoutMs: number };
   jwt: {
     /** HMAC secret of the workspace tokens (IDE cookie, workspace API token). */
     secret: string | undefined;
@@ -288,6 +298,8 @@ export interface StorageConfig {
   /** Running workspaces are stopped past quotaBytes + quotaSlackBytes (writes fail from quotaBytes on). */
   quotaSlackBytes: number;
   maxFileBytes: number;
+  /** Free bytes every data volume needs before a node that ran out of space reports ready again. */
+  minFreeBytes: number;
   blobs:
     | { kind: 'local'; dir: string }
     | { kind: 's3'; bucket: string; prefix: string; endpoint: string | undefined; region: string;
@@ -358,6 +370,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     host: e.HOST,
     dataDir,
     database: parseDatabase(e.CODITECT_DATABASE_URL, dataDir, e.CODITECT_DB_POOL_SIZE),
+    databaseLimits: {
+      connectTimeoutMs: e.CODITECT_DB_CONNECT_TIMEOUT_MS,
+      queryTimeoutMs: e.CODITECT_DB_QUERY_TIMEOUT_MS,
+      sqliteBusyTimeoutMs: e.CODITECT_SQLITE_BUSY_TIMEOUT_MS,
+    },
     jwt: {
       secret: e.CODITECT_JWT_SECRET,
       privateKey: e.CODITECT_JWT_PRIVATE_KEY,
@@ -390,6 +407,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       quotaBytes: e.CODITECT_STORAGE_QUOTA,
       quotaSlackBytes: e.CODITECT_STORAGE_QUOTA_SLACK,
       maxFileBytes: e.CODITECT_MAX_FILE_SIZE,
+      minFreeBytes: e.CODITECT_STORAGE_MIN_FREE,
       blobs: parseBlobs(e, dataDir),
       snapshotIntervalMs: e.CODITECT_SNAPSHOT_INTERVAL_SECONDS * 1000,
     },

@@ -14,6 +14,10 @@ export interface PostgresCluster {
   adminUrl: string;
   /** Base URL for the unprivileged app role, without a database name. */
   appUrlBase: string;
+  /** Kills the server as a crash would (`pg_ctl stop -m immediate`), keeping its data. */
+  crash(): void;
+  /** Starts it again on the same data and port (after `crash`). */
+  restart(): void;
   stop(): void;
 }
 
@@ -40,7 +44,11 @@ export async function freePort(): Promise<number> {
   });
 }
 
-export async function startPostgresCluster(bin: string): Promise<PostgresCluster> {
+/**
+ * `durable`: keep synchronous_commit on, so a crash (not only a clean stop)
+ * loses no acknowledged commit; the default trades that for speed.
+ */
+export async function startPostgresCluster(bin: string, { durable = false } = {}): Promise<PostgresCluster> {
   const isRoot = process.getuid?.() === 0;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'coditect-pg-'));
   const dataDir = path.join(dir, 'data');
@@ -52,17 +60,23 @@ export async function startPostgresCluster(bin: string): Promise<PostgresCluster
   if (isRoot) execFileSync('chown', ['postgres:postgres', dir]);
   asOwner(path.join(bin, 'initdb'), ['-D', dataDir, '-A', 'trust', '-U', 'postgres', '--no-sync', '-E', 'UTF8']);
   const port = await freePort();
-  const opts = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300`;
-  asOwner(path.join(bin, 'pg_ctl'), ['-D', dataDir, '-o', opts, '-l', path.join(dir, 'log'), '-w', 'start']);
+  const opts = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off${durable ? '' : ' -c synchronous_commit=off'} -c full_page_writes=off -c max_connections=300`;
+  const start = () => asOwner(path.join(bin, 'pg_ctl'), ['-D', dataDir, '-o', opts, '-l', path.join(dir, 'log'), '-w', 'start']);
+  const crash = () => asOwner(path.join(bin, 'pg_ctl'), ['-D', dataDir, '-m', 'immediate', '-w', 'stop']);
+  start();
   const adminUrl = `postgres://postgres@127.0.0.1:${port}/postgres`;
   // The app connects as an ordinary role, so FORCE ROW LEVEL SECURITY applies to it.
   execFileSync('psql', [adminUrl, '-qc', `create role ${APP_ROLE} login password 'app' nosuperuser nobypassrls`]);
   return {
     adminUrl,
     appUrlBase: `postgres://${APP_ROLE}:app@127.0.0.1:${port}`,
+    crash,
+    restart: start,
     stop() {
       try {
-        asOwner(path.join(bin, 'pg_ctl'), ['-D', dataDir, '-m', 'immediate', '-w', 'stop']);
+        crash();
+      } catch {
+        // already stopped (a test crashed it and did not get to restart it)
       } finally {
         fs.rmSync(dir, { recursive: true, force: true });
       }

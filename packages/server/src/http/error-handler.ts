@@ -1,5 +1,7 @@
 import type { ErrorBody, ErrorCode } from '@coditect/contract';
 import type { FastifyError, FastifyInstance } from 'fastify';
+import type { NodeHealth } from '../faults/node-health.js';
+import { faultError } from '../faults/fault-errors.js';
 import { AppError } from './app-error.js';
 
 /** Maps Fastify's own 4xx errors (body parsing, content type, URL) to stable codes. */
@@ -17,15 +19,22 @@ function fromFastifyError(err: FastifyError): AppError | undefined {
   return new AppError(code, messages[code] ?? 'Bad request', { cause: err });
 }
 
-/** The one place that writes error bodies. Internal causes are logged, never sent. */
-export function installErrorHandling(app: FastifyInstance): void {
+/**
+ * The one place that writes error bodies. Internal causes are logged, never
+ * sent. Host faults (full disk, lost or busy database) become their coded
+ * errors here and are reported to `health`.
+ */
+export function installErrorHandling(app: FastifyInstance, health: NodeHealth): void {
   app.setErrorHandler((raw: FastifyError | AppError, request, reply) => {
-    const err = raw instanceof AppError ? raw : fromFastifyError(raw as FastifyError);
+    const fault = faultError(raw);
+    if (fault) health.refused(fault.code, raw);
+    const err = fault ?? (raw instanceof AppError ? raw : fromFastifyError(raw as FastifyError));
     if (!err) {
       request.log.error({ err: raw }, 'unhandled error');
       return reply.status(500).send(body('internal_error', 'Internal server error', request.id));
     }
     if (!err.expected) request.log.error({ err: err.cause ?? err }, err.message);
+    else if (fault) request.log.debug({ code: fault.code, cause: (raw as Error).message }, 'refused: host fault');
     reply.headers(err.options.headers ?? {});
     return reply.status(err.status).send(body(err.code, err.message, request.id, err.options.details));
   });

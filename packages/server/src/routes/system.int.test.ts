@@ -90,7 +90,8 @@ describeEachEngine('system endpoints and HTTP edge cases', (engine) => {
     await t.server.deps.store.close();
     const res = await t.api.get('/ready');
     expect(res.status).toBe(503);
-    expect(res.body.error.code).toBe('service_unavailable');
+    expect(res.body.error.code).toBe('database_unavailable');
+    expect(res.headers.get('retry-after')).toBe('5');
     expect((await t.api.get('/health')).status).toBe(200);
   });
 });

@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Deps } from '../deps.js';
 import { AppError } from '../http/app-error.js';
 import { route } from '../http/route.js';
+import { RETRY_AFTER_UNAVAILABLE_S } from '../faults/fault-errors.js';
 import { presentedToken } from '../http/authenticate-api-token.js';
 
 /** Constant-time comparison of a presented secret with the configured one. */
@@ -18,13 +19,15 @@ export const VERSION = '0.1.0';
 export async function systemRoutes(app: FastifyInstance, deps: Deps): Promise<void> {
   route(app, deps, endpoints.health, async () => ({ status: 'ok' as const }));
 
+  // Not ready (503) only when the database is gone: nothing works then. A full disk leaves reads
+  // working, so the node stays in rotation and says why it is degraded.
   route(app, deps, endpoints.ready, async () => {
-    try {
-      await deps.store.ping();
-    } catch (err) {
-      throw new AppError('service_unavailable', 'Database unavailable', { cause: err, expected: true });
+    const r = await deps.health.readiness();
+    if (!r.ok) {
+      throw new AppError('database_unavailable', 'Database unavailable', {
+        expected: true, headers: { 'retry-after': String(RETRY_AFTER_UNAVAILABLE_S) } });
     }
-    return { status: 'ready' as const };
+    return r.reasons.length ? { status: 'degraded' as const, reasons: r.reasons } : { status: 'ready' as const };
   });
 
   route(app, deps, endpoints.jwks, async () => deps.tokens.jwks() as never);

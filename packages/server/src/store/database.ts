@@ -4,11 +4,15 @@ import SQLite from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
 import type { Config } from '../config/config.js';
+import { openPgPool, type PgTimeouts } from './database-unreachable.js';
 import type { Database } from './schema.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 /** A handle inside a transaction (repositories take this, never the pool). */
 export type Tx = Kysely<Database>;
+
+/** For tools (tests, ops): connect within 5 s, no statement timeout, wait 5 s for a SQLite lock. */
+const DEFAULT_LIMITS: Config['databaseLimits'] = { connectTimeoutMs: 5000, queryTimeoutMs: 0, sqliteBusyTimeoutMs: 5000 };
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -28,15 +32,20 @@ export class Store {
     readonly pool?: pg.Pool,
   ) {}
 
-  static open(database: Config['database']): Store {
+  /**
+   * Opens the database. `limits` bound how long a request waits on a lost
+   * (PostgreSQL) or locked (SQLite) database before it fails with a coded 503;
+   * the defaults suit tools, the server passes its configured ones.
+   */
+  static open(database: Config['database'], limits: Config['databaseLimits'] = DEFAULT_LIMITS): Store {
     if (database.kind === 'postgres') {
-      const pool = new pg.Pool({ connectionString: database.url, max: database.poolSize });
-      // An idle client's error (e.g. the server restarting) must not crash the process.
-      pool.on('error', () => {});
-      return new Store(new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), 'postgres', pool);
+      const timeouts: PgTimeouts = { connectTimeoutMs: limits.connectTimeoutMs, queryTimeoutMs: limits.queryTimeoutMs };
+      const { pool, forKysely } = openPgPool(database.url, database.poolSize, timeouts);
+      return new Store(new Kysely<Database>({ dialect: new PostgresDialect({ pool: forKysely }) }), 'postgres', pool);
     }
     if (database.file !== ':memory:') fs.mkdirSync(path.dirname(database.file), { recursive: true });
-    const conn = new SQLite(database.file, { timeout: 5000 });
+    // better-sqlite3 waits for a lock synchronously (the whole event loop stops), so this stays short.
+    const conn = new SQLite(database.file, { timeout: limits.sqliteBusyTimeoutMs });
     conn.pragma('journal_mode = WAL');
     // NORMAL in WAL mode survives a process crash (only a power loss can drop the last commits).
     conn.pragma('synchronous = NORMAL');
@@ -46,14 +55,20 @@ export class Store {
 
   /** Runs `fn` in a transaction scoped to one tenant. */
   tenant<T>(tenantId: string, fn: (tx: Tx) => Promise<T>): Promise<T> {
-    if (this.dialect === 'sqlite') return this.db.transaction().execute(fn);
+    if (this.dialect === 'sqlite') return this.transaction('begin', fn);
     // The id is inlined so BEGIN and the RLS setting travel in one round trip
     // (a parameterless query uses the simple protocol, which allows two statements).
     if (!UUID.test(tenantId)) return Promise.reject(new Error('tenant id must be a UUID'));
-    return this.pgTransaction(`begin; select set_config('app.tenant_id', '${tenantId}', true)`, fn);
+    return this.transaction(`begin; select set_config('app.tenant_id', '${tenantId}', true)`, fn);
   }
 
-  private pgTransaction<T>(begin: string, fn: (tx: Tx) => Promise<T>): Promise<T> {
+  /**
+   * BEGIN, `fn`, COMMIT; on failure a ROLLBACK whose own failure is ignored, so
+   * the caller sees the first error. (SQLite rolls back by itself on
+   * SQLITE_FULL; Kysely's transaction() would then throw "no transaction is
+   * active" instead of the disk-full error.)
+   */
+  private transaction<T>(begin: string, fn: (tx: Tx) => Promise<T>): Promise<T> {
     return this.db.connection().execute(async (conn) => {
       await sql.raw(begin).execute(conn);
       try {
@@ -78,8 +93,8 @@ export class Store {
 
   /** Runs `fn` in a transaction allowed to cross tenants (sign-in lookup, registration). */
   system<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
-    if (this.dialect === 'sqlite') return this.db.transaction().execute(fn);
-    return this.pgTransaction(`begin; select set_config('app.rls_bypass', 'on', true)`, fn);
+    if (this.dialect === 'sqlite') return this.transaction('begin', fn);
+    return this.transaction(`begin; select set_config('app.rls_bypass', 'on', true)`, fn);
   }
 
   /** Throws unless the database answers a trivial query. */

@@ -5,12 +5,17 @@ import { TestClient } from './http-client.js';
 
 const MAIN = fileURLToPath(new URL('../../dist/main.js', import.meta.url));
 
-/** Runs the built server as a real process, so SIGKILL is a real crash. */
+/**
+ * Runs the built server as a real process, so SIGKILL is a real crash. Logs
+ * are off unless `env` sets CODITECT_LOG_LEVEL; then the caller must read
+ * `proc.stdout` (a full pipe would stall the server).
+ */
 export async function spawnServer(env: Record<string, string>): Promise<{ proc: ChildProcess; api: TestClient }> {
   const port = await freePort();
   const proc = spawn(process.execPath, [MAIN], {
     env: { ...process.env, CODITECT_RATE_LIMIT_SESSION_CREATE: '100000/60s', CODITECT_RATE_LIMIT_WORKSPACE_OPEN: '100000/60s',
-      CODITECT_METRICS_LISTEN: 'off', CODITECT_MAX_WORKSPACES_PER_TENANT: '100', ...env, PORT: String(port), HOST: '127.0.0.1', NODE_ENV: 'test', CODITECT_LOG_LEVEL: 'silent',
+      CODITECT_METRICS_LISTEN: 'off', CODITECT_MAX_WORKSPACES_PER_TENANT: '100', CODITECT_LOG_LEVEL: 'silent', ...env,
+      PORT: String(port), HOST: '127.0.0.1', NODE_ENV: 'test',
       CODITECT_RATE_LIMIT_LOGIN_IP: '100000/60s', CODITECT_RATE_LIMIT_REGISTER_IP: '100000/60s', CODITECT_RATE_LIMIT_REFRESH_IP: '100000/60s'},
     stdio: ['ignore', 'pipe', 'inherit'],
   });
