@@ -26,9 +26,13 @@ export const theme = createTheme({
   },
 });
 
-/** Secondary ("dimmed") text dark enough for 4.5:1 on the page's grey background (Mantine's gray-6 gave 3.15:1). */
+/**
+ * Colours that keep text at 4.5:1 or more (WCAG AA): secondary ("dimmed")
+ * text on the page's grey (Mantine's gray-6 gave 3.15:1), and brand text on
+ * brand tints (light buttons, the avatar's initials).
+ */
 export const cssVariablesResolver: CSSVariablesResolver = () => ({
   variables: {},
-  light: { '--mantine-color-dimmed': '#5c636b' },
+  light: { '--mantine-color-dimmed': '#5c636b', '--mantine-color-brand-light-color': 'var(--mantine-color-brand-9)' },
   dark: { '--mantine-color-dimmed': 'var(--mantine-color-dark-1)' },
 });

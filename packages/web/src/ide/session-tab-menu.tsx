@@ -20,7 +20,8 @@ function SessionDetails({ id }: { id: string }) {
   const { data: session } = useSession(id);
   if (!session) return null;
   return (
-    <div style={{ padding: '6px 12px 8px', maxWidth: 320 }} data-testid="session-details">
+    // A group is what a menu may hold besides its items (a plain block of text inside role=menu is not allowed).
+    <div role="group" aria-label="Session details" style={{ padding: '6px 12px 8px', maxWidth: 320 }} data-testid="session-details">
       <Text size="sm" fw={600} truncate data-testid="session-title">{session.name}</Text>
       <WorkspaceUsageLine sessionId={id} visible />
       <Text size="xs" c="dimmed">

@@ -30,9 +30,15 @@ const NAV: NavEntry[] = [
 
 function NavItem({ to, icon: Icon, label, end, compact }: NavEntry & { compact: boolean }) {
   const link = (
-    <RouterNavLink to={to} end={end} className={({ isActive }) => `${classes.navLink} ${isActive ? classes.navLinkActive : ''}`}>
+    <RouterNavLink
+      to={to}
+      end={end}
+      aria-label={compact ? label : undefined}
+      data-compact={compact || undefined}
+      className={({ isActive }) => `${classes.navLink} ${isActive ? classes.navLinkActive : ''}`}
+    >
       <Icon size={16} aria-hidden />
-      <span className={compact ? 'visually-hidden' : undefined}>{label}</span>
+      {!compact && <span>{label}</span>}
     </RouterNavLink>
   );
   return compact ? <Tooltip label={label}>{link}</Tooltip> : link;
