@@ -21,6 +21,8 @@ export const theme = createTheme({
     Card: { defaultProps: { withBorder: true, radius: 'md' } },
     TextInput: { defaultProps: { size: 'sm' } },
     Tooltip: { defaultProps: { openDelay: 300, withArrow: true } },
+    // Mantine's placeholder for the first focus is a focusable div inside role=menu, which a menu may not contain.
+    Menu: { defaultProps: { withInitialFocusPlaceholder: false } },
     // Toasts' close button is icon-only: give it a name screen readers can say.
     Notification: { defaultProps: { closeButtonProps: { 'aria-label': 'Dismiss notification' } } },
   },

@@ -39,7 +39,7 @@ async function axe(page: Page): Promise<string[]> {
     .analyze();
   return result.violations
     .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${v.impact} ${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+    .map((v) => `${v.impact} ${v.id}: ${v.nodes.map((n) => `${n.target.join(' ')} (${n.failureSummary?.replace(/\s+/g, ' ').slice(0, 300)})`).join(', ')}`);
 }
 
 async function register(page: Page, email: string) {
@@ -136,11 +136,9 @@ describe.skipIf(!run)('accessibility, phone width and a quiet signed-out load', 
     await page.goto('/login');
     await page.getByRole('button', { name: 'Sign in' }).waitFor();
     found.login = await axe(page);
-    console.log('axe login', found.login);
     await page.goto('/register');
     await page.getByRole('button', { name: 'Create account' }).waitFor();
     found.register = await axe(page);
-    console.log('axe register', found.register);
 
     await register(page, uniqueEmail('axe'));
     await createSession(page, 'alpha');
@@ -148,24 +146,20 @@ describe.skipIf(!run)('accessibility, phone width and a quiet signed-out load', 
     // The toast from the last create is on screen: its close button is scanned too.
     await page.getByRole('button', { name: 'Dismiss notification' }).first().waitFor();
     found.dashboard = await axe(page);
-    console.log('axe dashboard', found.dashboard);
 
     await page.getByRole('link', { name: 'Models' }).click();
     await page.waitForURL((u) => u.pathname === '/models');
     await page.locator('[data-testid="provider-card"]').first().waitFor();
     found.models = await axe(page);
-    console.log('axe models', found.models);
 
     await page.getByRole('link', { name: 'Usage' }).click();
     await page.waitForURL((u) => u.pathname === '/usage');
     await page.getByRole('heading', { level: 1 }).waitFor();
     found.usage = await axe(page);
-    console.log('axe usage', found.usage);
 
     await page.goto('/no/such/page');
     await page.getByTestId('not-found').waitFor();
     found.notFound = await axe(page);
-    console.log('axe notFound', found.notFound);
 
     // The IDE page's own widgets: the tab strip in the app bar and a tab's menu.
     await page.getByRole('link', { name: 'Sessions' }).click();
@@ -175,7 +169,6 @@ describe.skipIf(!run)('accessibility, phone width and a quiet signed-out load', 
     await page.getByRole('button', { name: 'Open beta' }).click();
     await poll(() => page.getByRole('tab', { selected: true }).innerText()).toBe('beta');
     found.ide = await axe(page);
-    console.log('axe ide', found.ide);
     await page.getByRole('button', { name: 'Tab actions' }).last().click();
     await page.getByTestId('session-title').filter({ hasText: 'beta' }).waitFor();
     found.ideTabMenu = await axe(page);

@@ -41,7 +41,8 @@ function NavItem({ to, icon: Icon, label, end, compact }: NavEntry & { compact: 
       {!compact && <span>{label}</span>}
     </RouterNavLink>
   );
-  return compact ? <Tooltip label={label}>{link}</Tooltip> : link;
+  // A wrapper takes the tooltip: Tooltip would merge its class into the link's and drop NavLink's className function.
+  return compact ? <Tooltip label={label} events={{ hover: true, focus: true, touch: false }}><span className={classes.navTip}>{link}</span></Tooltip> : link;
 }
 
 /** Below the `sm` breakpoint the navigation folds into a menu behind a burger button. */
