@@ -6,7 +6,7 @@ import { onSignedOut, useAuth } from './auth/auth-store';
 import { loginPathFor } from './forms/safe-return';
 import { queryClient } from './query-client';
 import { router } from './router';
-import { theme } from './theme';
+import { cssVariablesResolver, theme } from './theme';
 
 export const colorSchemeManager = localStorageColorSchemeManager({ key: 'coditect.color-scheme' });
 
@@ -22,7 +22,7 @@ void useAuth.getState().restore();
 
 export function App() {
   return (
-    <MantineProvider theme={theme} colorSchemeManager={colorSchemeManager} defaultColorScheme="light">
+    <MantineProvider theme={theme} cssVariablesResolver={cssVariablesResolver} colorSchemeManager={colorSchemeManager} defaultColorScheme="light">
       <QueryClientProvider client={queryClient}>
         <Notifications position="top-right" limit={4} />
         <RouterProvider router={router} />

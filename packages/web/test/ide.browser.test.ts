@@ -118,9 +118,14 @@ describe.skipIf(!run)('the IDE in a session tab (Chromium, real sandboxed Theia)
     const first = await waitIdeReady(page);
     step(`workbench rendered (open ${first.openMs} ms, open → rendered ${first.readyMs} ms)`);
     expect(await ide(page).locator('body').getAttribute('class')).toContain('theia-light');
-    // The tab's bar shows what its workspace uses, against its limits.
-    await poll(() => page.locator(`#panel-${sessionId} [data-testid="workspace-usage"]`).textContent(), 15_000)
+    // The tab's menu shows what its workspace uses, against its limits.
+    const tabActions = page.getByTestId('session-tab').filter({ has: page.locator(`#tab-${sessionId}`) }).getByRole('button', { name: 'Tab actions' });
+    await tabActions.click();
+    await poll(() => page.getByTestId('session-details').locator('[data-testid="workspace-usage"]').textContent(), 15_000)
       .toMatch(/^CPU \d+% of 1 · Mem \d+ MB \/ 2\.0 GB · Procs \d+ \/ 512 · Disk \d/);
+    // The IDE may have taken the keyboard focus meanwhile: close the menu with its button.
+    await tabActions.click();
+    await page.getByTestId('session-details').waitFor({ state: 'hidden' });
 
     // A new file from the explorer's context menu, typed into Monaco, saved.
     await contextMenu(page, ide(page).locator('#files'), 'New File...');

@@ -11,7 +11,8 @@ import { WEB_ROOT, ensureWebBuilt } from './support/web-build';
  * Budgets from the issue, measured in headless Chromium on loopback against
  * the built app: JavaScript for the login page ≤ 200 KB gzip; a dashboard
  * with 50 sessions rendered ≤ 1 s after navigation. With
- * CODITECT_BENCH=1 it runs and writes bench/results/web.md.
+ * CODITECT_BENCH=1 it runs and writes bench/results/web-load.md
+ * (Lighthouse scores are `npm run bench:web`, in web.md).
  */
 const run = process.env.CODITECT_BENCH === '1' && chromiumAvailable();
 if (process.env.CODITECT_BENCH !== '1') console.log('[web performance] skipped: set CODITECT_BENCH=1 to measure (timings on a shared test box are noise)');
@@ -118,7 +119,7 @@ describe.skipIf(!run)('performance budgets in Chromium', () => {
     {
       const out = path.join(WEB_ROOT, '..', '..', 'bench', 'results');
       mkdirSync(out, { recursive: true });
-      writeFileSync(path.join(out, 'web.md'), [
+      writeFileSync(path.join(out, 'web-load.md'), [
         '# Web app performance',
         '',
         `Measured ${new Date().toISOString().slice(0, 10)} by \`CODITECT_BENCH=1 npx vitest run packages/web/test/performance.browser.test.ts\`:`,

@@ -32,9 +32,26 @@ export function onSignedOut(listener: (reason: 'user' | 'ended') => void): () =>
 
 let restoring: Promise<void> | undefined;
 
+/**
+ * A "this browser was signed in" flag (a flag only; the credential stays in
+ * the HttpOnly cookie). Without it a page load does not try the refresh
+ * cookie, so a signed-out visit makes no request that fails with 401.
+ */
+const SIGNED_IN_HINT = 'coditect.signed-in';
+const hint = {
+  get: () => { try { return localStorage.getItem(SIGNED_IN_HINT) === '1'; } catch { return true; } },
+  set(on: boolean) {
+    try {
+      if (on) localStorage.setItem(SIGNED_IN_HINT, '1');
+      else localStorage.removeItem(SIGNED_IN_HINT);
+    } catch { /* storage disabled: every load tries the cookie, as before */ }
+  },
+};
+
 export const useAuth = create<AuthState>()((set, get) => {
   function signedOut(reason: 'user' | 'ended', message: string | null): void {
     sessionAuth.setAccessToken(undefined);
+    hint.set(false);
     set({ status: 'signed-out', user: null, endedReason: message });
     for (const l of signedOutListeners) l(reason);
   }
@@ -58,12 +75,18 @@ export const useAuth = create<AuthState>()((set, get) => {
 
     restore() {
       restoring ??= (async () => {
+        if (!hint.get()) {
+          set({ status: 'signed-out', user: null });
+          restoring = undefined;
+          return;
+        }
         try {
           await api.refresh();
           const user = await api.call('getMe');
           set({ status: 'signed-in', user, endedReason: null });
         } catch {
           sessionAuth.setAccessToken(undefined);
+          hint.set(false);
           set({ status: 'signed-out', user: null });
         } finally {
           restoring = undefined;
@@ -75,6 +98,7 @@ export const useAuth = create<AuthState>()((set, get) => {
     async signIn(email, password) {
       const res = await api.call('login', { body: { email, password } });
       sessionAuth.setAccessToken(res.accessToken);
+      hint.set(true);
       set({ status: 'signed-in', user: res.user, endedReason: null });
       broadcast({ type: 'signed-in' });
     },
@@ -82,6 +106,7 @@ export const useAuth = create<AuthState>()((set, get) => {
     async register(input) {
       const res = await api.call('register', { body: input });
       sessionAuth.setAccessToken(res.accessToken);
+      hint.set(true);
       set({ status: 'signed-in', user: res.user, endedReason: null });
       broadcast({ type: 'signed-in' });
     },

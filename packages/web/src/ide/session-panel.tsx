@@ -1,11 +1,9 @@
-import { Button, Group, Text, Tooltip } from '@mantine/core';
+import { Button } from '@mantine/core';
 import { IconFileOff } from '@tabler/icons-react';
 import { isNotFound } from '../api/error-message';
 import { EmptyState, ErrorState, LoadingState } from '../components/state-views';
-import { formatDateTime } from '../sessions/format-time';
 import { useSession } from '../sessions/use-sessions';
 import { WorkspaceFrame, WorkspaceStopped } from './workspace-frame';
-import { WorkspaceUsageLine } from './workspace-usage';
 import classes from './session-panel.module.css';
 
 interface Props {
@@ -20,7 +18,7 @@ interface Props {
   onClose(): void;
 }
 
-/** One tab: a slim bar with the session's name, and its IDE. */
+/** One tab's IDE (its details live in the tab's menu, so the IDE gets the whole height). */
 export function SessionPanel({ sessionId, visible, live, stopped, onStart, onClose }: Props) {
   const { data: session, error, isPending, refetch } = useSession(sessionId);
   if (isPending) return <LoadingState label="Opening session…" />;
@@ -36,15 +34,6 @@ export function SessionPanel({ sessionId, visible, live, stopped, onStart, onClo
   }
   return (
     <div className={classes.panel}>
-      <Group className={classes.bar} gap="sm" wrap="nowrap" justify="space-between">
-        <Text size="sm" fw={600} truncate data-testid="session-title">{session.name}</Text>
-        <WorkspaceUsageLine sessionId={sessionId} visible={visible} />
-        <Tooltip label={session.id}>
-          <Text size="xs" c="dimmed" truncate>
-            {session.lastOpenedAt ? `Last opened ${formatDateTime(session.lastOpenedAt)}` : 'First open'}
-          </Text>
-        </Tooltip>
-      </Group>
       <div className={classes.body}>
         {stopped ? <WorkspaceStopped onStart={onStart} /> : live ? <WorkspaceFrame sessionId={sessionId} visible={visible} /> : null}
       </div>

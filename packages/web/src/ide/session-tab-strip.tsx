@@ -1,7 +1,8 @@
-import { ActionIcon, Loader, Menu, Text, Tooltip } from '@mantine/core';
-import { IconArrowLeft, IconArrowRight, IconDotsVertical, IconPlayerStop, IconPlus, IconX } from '@tabler/icons-react';
+import { ActionIcon, Loader, Text, Tooltip } from '@mantine/core';
+import { IconPlus, IconX } from '@tabler/icons-react';
 import { useRef, useState, type KeyboardEvent } from 'react';
 import { useSession } from '../sessions/use-sessions';
+import { SessionTabMenu } from './session-tab-menu';
 import classes from './session-tab-strip.module.css';
 
 interface Props {
@@ -25,6 +26,10 @@ function TabLabel({ id }: { id: string }) {
 /**
  * The open sessions as tabs (WAI-ARIA tabs pattern): click or arrow keys to
  * switch, Delete to close, Alt+Shift+←/→ or drag to reorder.
+ *
+ * Each tab carries its own menu and close buttons, which a tablist may not
+ * contain: the tabs sit in plain groups and the tablist takes them over with
+ * `aria-owns`, so assistive technology sees a tablist of tabs only.
  */
 export function SessionTabStrip({ tabs, active, onActivate, onClose, onStop, onMove, onAdd }: Props) {
   const refs = useRef(new Map<string, HTMLButtonElement>());
@@ -61,7 +66,8 @@ export function SessionTabStrip({ tabs, active, onActivate, onClose, onStop, onM
 
   return (
     <div className={classes.strip}>
-      <div role="tablist" aria-label="Open sessions" className={classes.list}>
+      <div role="tablist" aria-label="Open sessions" aria-owns={tabs.map((id) => `tab-${id}`).join(' ')} />
+      <div className={classes.list}>
         {tabs.map((id, index) => {
           const selected = id === active;
           return (
@@ -114,24 +120,7 @@ export function SessionTabStrip({ tabs, active, onActivate, onClose, onStop, onM
               >
                 <TabLabel id={id} />
               </button>
-              <Menu position="bottom-start" withinPortal>
-                <Menu.Target>
-                  <ActionIcon size="sm" variant="subtle" color="gray" aria-label="Tab actions" tabIndex={selected ? 0 : -1}>
-                    <IconDotsVertical size={14} />
-                  </ActionIcon>
-                </Menu.Target>
-                <Menu.Dropdown>
-                  <Menu.Item leftSection={<IconArrowLeft size={14} />} disabled={index === 0} onClick={() => onMove(id, index - 1)}>
-                    Move left
-                  </Menu.Item>
-                  <Menu.Item leftSection={<IconArrowRight size={14} />} disabled={index === tabs.length - 1} onClick={() => onMove(id, index + 1)}>
-                    Move right
-                  </Menu.Item>
-                  <Menu.Divider />
-                  <Menu.Item leftSection={<IconPlayerStop size={14} />} onClick={() => onStop(id)}>Stop workspace</Menu.Item>
-                  <Menu.Item leftSection={<IconX size={14} />} onClick={() => onClose(id)}>Close tab</Menu.Item>
-                </Menu.Dropdown>
-              </Menu>
+              <SessionTabMenu id={id} index={index} count={tabs.length} selected={selected} onMove={onMove} onStop={onStop} onClose={onClose} />
               <ActionIcon size="sm" variant="subtle" color="gray" aria-label="Close tab" tabIndex={selected ? 0 : -1} onClick={() => onClose(id)}>
                 <IconX size={14} />
               </ActionIcon>

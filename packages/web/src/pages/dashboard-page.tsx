@@ -72,13 +72,13 @@ export function DashboardPage() {
   } else {
     body = (
       <>
-        <Table.ScrollContainer minWidth={640}>
+        <Table.ScrollContainer minWidth={0}>
           <Table verticalSpacing="sm" highlightOnHover aria-label="Workspace sessions">
             <Table.Thead>
               <Table.Tr>
                 <Table.Th>Name</Table.Th>
-                <Table.Th w={170}>Last opened</Table.Th>
-                <Table.Th w={170}>Created</Table.Th>
+                <Table.Th w={170} visibleFrom="xs">Last opened</Table.Th>
+                <Table.Th w={170} visibleFrom="sm">Created</Table.Th>
                 <Table.Th w={140}><span className="visually-hidden">Actions</span></Table.Th>
               </Table.Tr>
             </Table.Thead>
@@ -90,8 +90,8 @@ export function DashboardPage() {
                       {s.name}
                     </Anchor>
                   </Table.Td>
-                  <Table.Td><When iso={s.lastOpenedAt} never="Not opened yet" /></Table.Td>
-                  <Table.Td><When iso={s.createdAt} never="—" /></Table.Td>
+                  <Table.Td visibleFrom="xs"><When iso={s.lastOpenedAt} never="Not opened yet" /></Table.Td>
+                  <Table.Td visibleFrom="sm"><When iso={s.createdAt} never="—" /></Table.Td>
                   <Table.Td>
                     <Group gap={6} justify="flex-end" wrap="nowrap">
                       <Button size="xs" variant="light" leftSection={<IconExternalLink size={14} />} onClick={() => open(s)} aria-label={`Open ${s.name}`}>

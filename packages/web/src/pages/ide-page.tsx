@@ -12,6 +12,7 @@ import { SessionTabStrip } from '../ide/session-tab-strip';
 import { LIVE_TABS, touchRecent } from '../ide/tabs-model';
 import { useTabs, useUserTabs } from '../ide/tabs-store';
 import { useSession } from '../sessions/use-sessions';
+import { InAppBar } from '../layout/app-bar-slot';
 import { NotFoundPage } from './not-found-page';
 import classes from './ide-page.module.css';
 
@@ -129,15 +130,20 @@ export function IdePage({ routeActive, sessionId: routeSessionId }: Props) {
 
   return (
     <div className={classes.ide}>
-      <SessionTabStrip
-        tabs={tabs.open}
-        active={pending ? null : tabs.active}
-        onActivate={onActivate}
-        onClose={onClose}
-        onStop={onStop}
-        onMove={(id, to) => move(userId, id, to)}
-        onAdd={() => navigate('/')}
-      />
+      <p className={classes.narrow} role="note">The IDE is made for a wider screen: on a phone, use the dashboard to manage sessions.</p>
+      {routeActive && (
+        <InAppBar>
+          <SessionTabStrip
+            tabs={tabs.open}
+            active={pending ? null : tabs.active}
+            onActivate={onActivate}
+            onClose={onClose}
+            onStop={onStop}
+            onMove={(id, to) => move(userId, id, to)}
+            onAdd={() => navigate('/')}
+          />
+        </InAppBar>
+      )}
       <div className={classes.panels}>
         {tabs.open.map((id) => {
           const front = id === tabs.active && !pending && routeActive;

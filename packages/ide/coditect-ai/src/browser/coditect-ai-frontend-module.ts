@@ -1,7 +1,7 @@
 import { Agent, LanguageModelAliasRegistry } from '@theia/ai-core';
 import { DefaultLanguageModelAliasRegistry } from '@theia/ai-core/lib/browser/frontend-language-model-alias-registry';
 import { ChatAgent, DefaultChatAgentId, FallbackChatAgentId } from '@theia/ai-chat/lib/common';
-import { bindViewContribution, FrontendApplicationContribution, RemoteConnectionProvider, ServiceConnectionProvider, WidgetFactory } from '@theia/core/lib/browser';
+import { ApplicationShell, ApplicationShellOptions, bindViewContribution, FrontendApplicationContribution, RemoteConnectionProvider, ServiceConnectionProvider, WidgetFactory } from '@theia/core/lib/browser';
 import { ContainerModule } from '@theia/core/shared/inversify';
 import { CODITECT_AI_SERVICE_PATH, CoditectAiService } from '../common/coditect-ai-protocol';
 import { CoditectAiClientImpl } from './coditect-ai-client';
@@ -13,6 +13,10 @@ import { CoditectModelCatalog } from './coditect-model-catalog';
 import '../../src/browser/style/compare.css';
 
 export default new ContainerModule((bind, _unbind, isBound, rebind) => {
+  // The AI chat opens in the right panel; Theia's default 19% of the width (~200 px) cut its agent name to "C.".
+  rebind(ApplicationShellOptions).toConstantValue({
+    rightPanel: { ...ApplicationShell.DEFAULT_OPTIONS.rightPanel, initialSizeRatio: 0.3 },
+  });
   bind(CoditectModelCatalog).toSelf().inSingletonScope();
   bind(CoditectAiClientImpl).toSelf().inSingletonScope();
   bind(CoditectAiService).toDynamicValue(ctx => {

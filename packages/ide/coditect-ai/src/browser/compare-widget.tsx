@@ -140,11 +140,11 @@ export class CoditectCompareWidget extends ReactWidget {
             {m.id}
           </label>)}
         </div>
-        <textarea className='theia-input coditect-compare-prompt' rows={4} placeholder='Prompt for every selected model (choose 2–4)'
+        <textarea className='theia-input coditect-compare-prompt' rows={4} aria-label='Prompt' placeholder='Prompt for every selected model (choose 2–4)'
           value={this.prompt} onChange={e => { this.prompt = e.target.value; this.update(); }}
           onKeyDown={e => { if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) void this.run(); }} />
         <div className='coditect-compare-actions'>
-          <select className='theia-select' value={this.contextMode} onChange={e => { this.contextMode = e.target.value as ContextMode; this.update(); }}>
+          <select className='theia-select' aria-label='Editor context' value={this.contextMode} onChange={e => { this.contextMode = e.target.value as ContextMode; this.update(); }}>
             <option value='none'>No editor context</option>
             <option value='selection'>With the current selection</option>
             <option value='file'>With the current file</option>
