@@ -1,7 +1,7 @@
 import type { WorkspaceSession } from '@coditect/contract';
 import { ActionIcon, Anchor, Badge, Button, Card, Container, Group, Menu, Table, Text, Tooltip } from '@mantine/core';
 import { modals } from '@mantine/modals';
-import { IconDots, IconExternalLink, IconFolderPlus, IconPencil, IconPlus, IconRefresh, IconTrash } from '@tabler/icons-react';
+import { IconDots, IconExternalLink, IconFolderPlus, IconPencil, IconPlayerStop, IconPlus, IconRefresh, IconTrash } from '@tabler/icons-react';
 import { useState } from 'react';
 import { Link, useNavigate } from 'react-router';
 import { EmptyState, ErrorState, LoadingState } from '../components/state-views';
@@ -9,7 +9,13 @@ import { notify } from '../components/notify';
 import { PageHeader } from '../components/page-header';
 import { formatDateTime, timeAgo } from '../sessions/format-time';
 import { SessionNameModal } from '../sessions/session-name-modal';
-import { useCreateSession, useDeleteSession, useRenameSession, useSessionList } from '../sessions/use-sessions';
+import { useCreateSession, useDeleteSession, useRenameSession, useSessionList, useStopWorkspace } from '../sessions/use-sessions';
+
+const STATE: Record<WorkspaceSession['workspaceStatus'], { label: string; color: string }> = {
+  running: { label: 'Running', color: 'teal' },
+  starting: { label: 'Starting', color: 'blue' },
+  stopped: { label: 'Stopped', color: 'gray' },
+};
 
 function When({ iso, never }: { iso: string | null; never: string }) {
   if (!iso) return <Text size="sm" c="dimmed">{never}</Text>;
@@ -25,6 +31,7 @@ export function DashboardPage() {
   const create = useCreateSession();
   const rename = useRenameSession();
   const remove = useDeleteSession();
+  const stop = useStopWorkspace();
   const navigate = useNavigate();
   const [creating, setCreating] = useState(false);
   const [renaming, setRenaming] = useState<WorkspaceSession | null>(null);
@@ -77,23 +84,34 @@ export function DashboardPage() {
             <Table.Thead>
               <Table.Tr>
                 <Table.Th>Name</Table.Th>
+                <Table.Th w={110}>IDE</Table.Th>
                 <Table.Th w={170}>Last opened</Table.Th>
                 <Table.Th w={170}>Created</Table.Th>
-                <Table.Th w={140}><span className="visually-hidden">Actions</span></Table.Th>
+                <Table.Th w={200}><span className="visually-hidden">Actions</span></Table.Th>
               </Table.Tr>
             </Table.Thead>
             <Table.Tbody>
               {sessions.map((s) => (
-                <Table.Tr key={s.id} data-testid="session-row">
+                <Table.Tr key={s.id} data-testid="session-row" data-workspace-status={s.workspaceStatus}>
                   <Table.Td>
                     <Anchor component={Link} to={`/ide/${s.id}`} fw={600} c="var(--mantine-color-text)" data-testid="session-name">
                       {s.name}
                     </Anchor>
                   </Table.Td>
+                  <Table.Td>
+                    <Badge variant="light" color={STATE[s.workspaceStatus].color} data-testid="session-state">{STATE[s.workspaceStatus].label}</Badge>
+                  </Table.Td>
                   <Table.Td><When iso={s.lastOpenedAt} never="Not opened yet" /></Table.Td>
                   <Table.Td><When iso={s.createdAt} never="—" /></Table.Td>
                   <Table.Td>
                     <Group gap={6} justify="flex-end" wrap="nowrap">
+                      {s.workspaceStatus !== 'stopped' && (
+                        <Button size="xs" variant="default" leftSection={<IconPlayerStop size={14} />} aria-label={`Stop ${s.name}`}
+                          loading={stop.isPending && stop.variables === s.id}
+                          onClick={() => stop.mutate(s.id, { onError: (err) => notify.error(err, 'Could not stop the workspace') })}>
+                          Stop
+                        </Button>
+                      )}
                       <Button size="xs" variant="light" leftSection={<IconExternalLink size={14} />} onClick={() => open(s)} aria-label={`Open ${s.name}`}>
                         Open
                       </Button>
@@ -159,7 +177,8 @@ export function DashboardPage() {
         onClose={() => setCreating(false)}
         onSubmit={async (name) => {
           const s = await create.mutateAsync(name);
-          notify.success(`“${s.name}” is ready.`, 'Session created');
+          // Creating is for working in it: open it right away.
+          void navigate(`/ide/${s.id}`);
         }}
       />
       <SessionNameModal
