@@ -25,6 +25,7 @@ export const router = createBrowserRouter([
               { path: '/ide/:sessionId?', lazy: () => import('./pages/ide-page').then((m) => ({ Component: m.IdeRoute })) },
               { path: '/profile', lazy: () => import('./pages/profile-page').then((m) => ({ Component: m.ProfilePage })) },
               { path: '/models', lazy: () => import('./pages/models-page').then((m) => ({ Component: m.ModelsPage })) },
+              { path: '/compare', lazy: () => import('./pages/compare-page').then((m) => ({ Component: m.ComparePage })) },
               { path: '/usage', lazy: () => import('./pages/usage-page').then((m) => ({ Component: m.UsagePage })) },
               { path: '/settings', lazy: () => import('./pages/settings-page').then((m) => ({ Component: m.SettingsPage })) },
               { path: '*', lazy: () => import('./pages/not-found-page').then((m) => ({ Component: m.NotFoundPage })) },

@@ -2,7 +2,8 @@ import type { LlmModel, ProviderId, ProviderStatus, ProviderTestResult } from '@
 import {
   Badge, Button, Card, Container, Group, PasswordInput, SimpleGrid, Stack, Switch, Text, TextInput, Title, Tooltip,
 } from '@mantine/core';
-import { IconPlugConnected, IconTrash } from '@tabler/icons-react';
+import { IconArrowsSplit, IconPlugConnected, IconTrash } from '@tabler/icons-react';
+import { Link } from 'react-router';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api } from '../api/api';
@@ -140,7 +141,8 @@ export function ModelsPage() {
   for (const m of models.data?.items ?? []) byProvider.set(m.provider, [...(byProvider.get(m.provider) ?? []), m]);
   return (
     <Container size="lg" py="xl" className="page-enter">
-      <PageHeader title="Models & keys" description="Add a provider key once: its models appear in the IDE chat, completion, compare view and terminal. Keys are encrypted on the server and never sent back." />
+      <PageHeader title="Models & keys" description="Add a provider key once: its models appear in the IDE chat, completion, compare view and terminal. Keys are encrypted on the server and never sent back."
+        actions={<Button variant="default" component={Link} to="/compare" leftSection={<IconArrowsSplit size={16} />}>Compare models</Button>} />
       {providers.isPending ? <LoadingState label="Loading providers…" />
         : providers.isError ? <ErrorState error={providers.error} onRetry={() => void providers.refetch()} />
           : (
