@@ -34,6 +34,7 @@ export function DashboardPage() {
   const stop = useStopWorkspace();
   const navigate = useNavigate();
   const [creating, setCreating] = useState(false);
+  const [openNow, setOpenNow] = useState(true);
   const [renaming, setRenaming] = useState<WorkspaceSession | null>(null);
 
   const sessions = list.data?.pages.flatMap((p) => p.items) ?? [];
@@ -174,11 +175,13 @@ export function DashboardPage() {
         opened={creating}
         title="New workspace session"
         submitLabel="Create session"
+        openNow={{ checked: openNow, onChange: setOpenNow }}
         onClose={() => setCreating(false)}
         onSubmit={async (name) => {
           const s = await create.mutateAsync(name);
-          // Creating is for working in it: open it right away.
-          void navigate(`/ide/${s.id}`);
+          // Creating is for working in it: open it right away (unless asked not to).
+          if (openNow) void navigate(`/ide/${s.id}`);
+          else notify.success(`“${s.name}” is ready.`, 'Session created');
         }}
       />
       <SessionNameModal

@@ -70,7 +70,7 @@ function ProviderCard({ provider, models }: { provider: ProviderStatus; models: 
       ...(!local ? { baseUrl: baseUrl.trim() ? baseUrl.trim() : null } : {}),
     });
   };
-  const shown: Shown = provider.enabled ? provider.verification : 'disabled';
+  const shown: Shown = provider.verification === 'not_configured' ? 'not_configured' : !provider.enabled ? 'disabled' : provider.verification;
   const check = provider.enabled ? checkLine(provider) : null;
 
   return (
