@@ -6,7 +6,10 @@ const src = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 export default defineConfig({
   resolve: {
     // Tests run against sources; no build needed for in-process suites.
-    alias: { '@coditect/contract': src('./packages/contract/src/index.ts') },
+    alias: [
+      { find: /^@coditect\/contract\/password-policy$/, replacement: src('./packages/contract/src/password-policy.ts') },
+      { find: /^@coditect\/contract$/, replacement: src('./packages/contract/src/index.ts') },
+    ],
   },
   test: {
     include: ['packages/*/src/**/*.test.{ts,tsx}', 'packages/*/test/**/*.test.ts', 'deploy/test/**/*.test.ts'],

@@ -10,7 +10,10 @@ export default defineConfig({
   plugins: [react(), precompress()],
   resolve: {
     // Use the contract's TypeScript sources directly: no build step between the two packages.
-    alias: { '@coditect/contract': fileURLToPath(new URL('../contract/src/index.ts', import.meta.url)) },
+    alias: [
+      { find: /^@coditect\/contract\/password-policy$/, replacement: fileURLToPath(new URL('../contract/src/password-policy.ts', import.meta.url)) },
+      { find: /^@coditect\/contract$/, replacement: fileURLToPath(new URL('../contract/src/index.ts', import.meta.url)) },
+    ],
   },
   server: {
     port: 5173,

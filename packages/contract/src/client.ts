@@ -41,9 +41,10 @@ export class ApiError extends Error {
     this.name = 'ApiError';
   }
 
-  /** The field problems of a `validation_failed` error (empty otherwise). */
+  /** The field problems an error names (`validation_failed`, `weak_password`, `email_taken`…; empty otherwise). */
   get fieldIssues(): FieldIssue[] {
-    if (this.code !== 'validation_failed' || !Array.isArray(this.details)) return [];
+    // validation_failed lists every field; weak_password, email_taken and the like name one.
+    if (!Array.isArray(this.details)) return [];
     return this.details.filter(
       (d): d is FieldIssue => typeof d === 'object' && d !== null && typeof (d as FieldIssue).path === 'string',
     );

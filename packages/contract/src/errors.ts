@@ -6,6 +6,7 @@ import { z } from 'zod';
  */
 export const ErrorCodes = {
   validation_failed: 400,
+  weak_password: 400,
   invalid_json: 400,
   bad_request: 400,
   invalid_path: 400,

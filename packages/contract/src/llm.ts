@@ -39,6 +39,10 @@ export const ProviderStatus = z.object({
   baseUrl: z.string().nullable(),
   status: z.enum(['ready', 'disabled', 'not_configured', 'error']),
   lastError: z.string().nullable().describe('Last upstream error: a generic, provider-named sentence (never a key or the upstream\'s own text)'),
+  verification: z.enum(['not_configured', 'untested', 'verified', 'failing'])
+    .describe('What is known: no usable key; never checked; answered at lastVerifiedAt; failed at lastCheckedAt with lastError'),
+  lastCheckedAt: Timestamp.nullable().describe('Last connection test or call, whatever its outcome'),
+  lastVerifiedAt: Timestamp.nullable().describe('Last time the provider answered'),
   lastUsedAt: Timestamp.nullable(),
   updatedAt: Timestamp.nullable(),
 });
@@ -186,7 +190,13 @@ export const Budget = z.object({
   remainingUsd: z.number().nullable(),
 });
 export type Budget = z.infer<typeof Budget>;
-export const PutBudgetRequest = z.object({ monthlyLimitUsd: z.number().min(0).max(1_000_000).nullable() });
+/** A monthly limit in US dollars: whole cents from $0 (block every call) to $1,000,000. */
+export const BudgetLimitUsd = z.number({ error: 'Enter an amount in dollars, e.g. 25 or 12.50' })
+  .min(0, 'The limit cannot be negative')
+  .max(1_000_000, 'The limit can be at most $1,000,000')
+  // Whole cents: a sub-cent limit would be silently rounded by every display of it.
+  .refine((v) => Math.abs(v * 100 - Math.round(v * 100)) < 1e-6, 'Use whole cents (at most two decimals)');
+export const PutBudgetRequest = z.object({ monthlyLimitUsd: BudgetLimitUsd.nullable() });
 export type PutBudgetRequest = z.infer<typeof PutBudgetRequest>;
 
 export const CreateApiTokenRequest = z.object({

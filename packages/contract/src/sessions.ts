@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { Id, JsonObject, Timestamp } from './fields.js';
+import { WorkspaceStatus } from './workspaces.js';
 
 /** A workspace-relative file path as the IDE reports it. */
 export const WorkspacePath = z.string().min(1).max(1024);
@@ -18,6 +19,7 @@ export const WorkspaceSession = z.object({
   createdAt: Timestamp,
   updatedAt: Timestamp,
   lastOpenedAt: Timestamp.nullable(),
+  workspaceStatus: WorkspaceStatus.describe("Whether the session's IDE is running now (on any node), starting or stopped"),
 });
 export type WorkspaceSession = z.infer<typeof WorkspaceSession>;
 

@@ -46,6 +46,8 @@ async function createSession(page: Page, name: string) {
   await page.getByRole('button', { name: 'New session' }).first().click();
   const dialog = page.getByRole('dialog', { name: 'New workspace session' });
   await dialog.getByLabel('Session name').fill(name);
+  // Only create (no IDE start): creating opens by default.
+  await dialog.getByLabel('Open it now').setChecked(false);
   await dialog.getByRole('button', { name: 'Create session' }).click();
   await poll(() => dialog.isVisible()).toBe(false);
   await page.getByRole('link', { name, exact: true }).waitFor();

@@ -88,8 +88,8 @@ async function openSession(page: Page, name: string): Promise<string> {
   await page.getByRole('button', { name: 'New session' }).first().click();
   const dialog = page.getByRole('dialog', { name: 'New workspace session' });
   await dialog.getByLabel('Session name').fill(name);
+  // Creating opens the session right away.
   await dialog.getByRole('button', { name: 'Create session' }).click();
-  await page.getByRole('button', { name: `Open ${name}` }).click();
   await page.waitForURL(/\/ide\/[0-9a-f-]{36}$/);
   return new URL(page.url()).pathname.split('/').pop()!;
 }

@@ -1,5 +1,6 @@
 import type { ChangePasswordRequest, Device, UpdateProfileRequest, User } from '@coditect/contract';
 import { hashPassword, verifyPassword } from '../auth/password-hasher.js';
+import { assertStrongPassword } from '../auth/password-policy.js';
 import type { Deps } from '../deps.js';
 import { AppError, notFound } from '../http/app-error.js';
 import type { AuthContext } from '../http/authenticate.js';
@@ -50,6 +51,7 @@ export async function changePassword(deps: Deps, auth: AuthContext, input: Chang
       details: [{ path: 'currentPassword', message: 'Incorrect password', code: 'invalid_current_password' }],
     });
   }
+  assertStrongPassword(input.newPassword, [user.email, user.first_name, user.last_name], 'newPassword');
   const newHash = await hashPassword(input.newPassword);
   const at = deps.now().toISOString();
   await deps.store.tenant(auth.tenantId, async (tx) => {

@@ -10,7 +10,7 @@ import { UpstreamError } from '../llm/providers/types.js';
 import { presentProviderStatus } from '../presenters/llm.js';
 import { bool } from '../store/database.js';
 import {
-  deleteProviderCredential, findProviderCredential, upsertProviderCredential,
+  deleteProviderCredential, findProviderCredential, markProviderChecked, upsertProviderCredential,
 } from '../store/repositories/provider-credentials.js';
 
 /** How long `GET /models` waits for a provider that lists its models live. */
@@ -47,6 +47,8 @@ export async function putProvider(
     const existing = await findProviderCredential(tx, auth.tenantId, provider);
     const encrypted = input.apiKey ? gateway.vault.encrypt(input.apiKey, keyContext(auth.tenantId, provider)) : undefined;
     const keepKey = !changesUrl(existing);
+    // A new key or URL has not been checked yet; an unchanged one keeps its record.
+    const unchanged = keepKey && !input.apiKey && existing !== undefined;
     // The URL in effect without one is stored as "none" (it follows the operator's setting).
     const baseUrl = keepKey ? existing?.base_url ?? null : input.baseUrl === fallbackUrl ? null : input.baseUrl ?? null;
     await upsertProviderCredential(tx, {
@@ -56,8 +58,10 @@ export async function putProvider(
       key_hint: input.apiKey ? keyHint(input.apiKey) : keepKey ? existing?.key_hint ?? null : null,
       base_url: baseUrl,
       enabled: bool(input.enabled),
-      last_error: null,
+      last_error: unchanged ? existing.last_error : null,
       last_used_at: existing?.last_used_at ?? null,
+      last_checked_at: unchanged ? existing.last_checked_at : null,
+      last_verified_at: unchanged ? existing.last_verified_at : null,
       created_at: existing?.created_at ?? at,
       updated_at: at,
     });
@@ -113,30 +117,43 @@ const TEST_TIMEOUT_MS = 15_000;
  * them; one with a fixed catalog gets a one-token request to its first model. The answer carries the
  * adapter's provider-named error text, never a key.
  */
-export async function testProvider(gateway: LlmGateway, auth: AuthContext, provider: ProviderId): Promise<ProviderTestResult> {
+export async function testProvider(deps: Deps, gateway: LlmGateway, auth: AuthContext, provider: ProviderId): Promise<ProviderTestResult> {
+  const outcome = await runProviderTest(gateway, auth, provider);
+  // Only a real attempt is recorded: "not configured" or "disabled" says nothing about the provider.
+  if (outcome.attempted) {
+    const at = deps.now().toISOString();
+    await deps.store.tenant(auth.tenantId, (tx) =>
+      markProviderChecked(tx, auth.tenantId, provider, at, outcome.result.ok ? null : outcome.result.message));
+  }
+  return outcome.result;
+}
+
+async function runProviderTest(
+  gateway: LlmGateway, auth: AuthContext, provider: ProviderId,
+): Promise<{ attempted: boolean; result: ProviderTestResult }> {
   const resolved = (await gateway.providers(auth.tenantId)).get(provider);
   const adapter = gateway.registry[provider];
   const started = Date.now();
   const result = (ok: boolean, message: string, models: number | null = null): ProviderTestResult =>
     ({ provider, ok, latencyMs: Date.now() - started, message, models });
   if (!resolved?.configured) {
-    return result(false, resolved && !resolved.enabled ? `${adapter.label} is disabled` : `${adapter.label} is not configured: add a key`);
+    return { attempted: false, result: result(false, resolved && !resolved.enabled ? `${adapter.label} is disabled` : `${adapter.label} is not configured: add a key`) };
   }
   const signal = AbortSignal.timeout(TEST_TIMEOUT_MS);
   try {
     const models = await adapter.listModels(resolved.settings, signal);
-    if (models.some((m) => m.source === 'upstream')) return result(true, `${adapter.label} listed ${models.length} models`, models.length);
+    if (models.some((m) => m.source === 'upstream')) return { attempted: true, result: result(true, `${adapter.label} listed ${models.length} models`, models.length) };
     const first = models[0];
-    if (!first) return result(false, `${adapter.label} offers no model`, 0);
+    if (!first) return { attempted: true, result: result(false, `${adapter.label} offers no model`, 0) };
     // The adapter yields batches of parts; the first delta or usage proves the round trip.
     answered: for await (const batch of adapter.stream(resolved.settings, { model: first.model, messages: [{ role: 'user', content: 'ping' }], maxTokens: 1 }, signal)) {
       for (const part of batch) if (part.type === 'delta' || part.type === 'usage') break answered;
     }
-    return result(true, `${adapter.label} answered a 1-token request to ${first.id}`, models.length);
+    return { attempted: true, result: result(true, `${adapter.label} answered a 1-token request to ${first.id}`, models.length) };
   } catch (err) {
     const message = err instanceof UpstreamError ? err.message
       : (err as Error).name === 'TimeoutError' ? `${adapter.label} did not answer within ${TEST_TIMEOUT_MS} ms`
         : `${adapter.label} connection test failed`;
-    return result(false, message);
+    return { attempted: true, result: result(false, message) };
   }
 }

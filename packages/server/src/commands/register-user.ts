@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { RegisterRequest, RegisterResponse } from '@coditect/contract';
 import { hashPassword } from '../auth/password-hasher.js';
+import { assertStrongPassword } from '../auth/password-policy.js';
 import type { ClientInfo, Deps } from '../deps.js';
 import { AppError } from '../http/app-error.js';
 import { presentTenant, presentUser } from '../presenters/user.js';
@@ -16,6 +17,7 @@ import { startAuthSession } from './auth-session-issuer.js';
  */
 export async function registerUser(deps: Deps, input: RegisterRequest, client: ClientInfo): Promise<RegisterResponse> {
   await deps.limiter.consume(`register:ip:${client.ip}`, deps.config.rateLimits.registerIp);
+  assertStrongPassword(input.password, [input.email, input.firstName, input.lastName]);
   const passwordHash = await hashPassword(input.password);
   const at = deps.now().toISOString();
   const tenant: TenantRow = {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import type {
-  CreateSessionRequest, ListSessionsQuery, SessionPage, UpdateSessionRequest, WorkspaceSession,
+  CreateSessionRequest, ListSessionsQuery, SessionPage, UpdateSessionRequest, WorkspaceSession, WorkspaceStatus,
 } from '@coditect/contract';
 import type { Deps } from '../deps.js';
 import { removeTree } from '../files/beneath/remove.js';
@@ -70,14 +70,23 @@ export async function createWorkspaceSession(deps: Deps, auth: AuthContext, inpu
     if (source) await removeTree(workspaceDir(deps.config.dataDir, auth.tenantId, id));
     throw err;
   }
-  return presentWorkspaceSession(row);
+  return presentWorkspaceSession(row, 'stopped');
+}
+
+/** Each session's IDE state: this node's runner first, then the placements of live nodes (one query). */
+async function workspaceStatuses(deps: Deps, tenantId: string): Promise<(id: string) => WorkspaceStatus> {
+  const elsewhere = await deps.workspaces.placements.liveElsewhere(tenantId);
+  return (id) => {
+    const here = deps.workspaces.status(id);
+    return here !== 'stopped' ? here : elsewhere.has(id) ? 'running' : 'stopped';
+  };
 }
 
 export async function getWorkspaceSession(deps: Deps, auth: AuthContext, id: string): Promise<WorkspaceSession> {
   assertReachable(auth, id);
   const row = await deps.store.read(auth.tenantId, (db) => findWorkspaceSession(db, auth.tenantId, id));
   if (!row) throw notFound('Session');
-  return presentWorkspaceSession(row);
+  return presentWorkspaceSession(row, (await workspaceStatuses(deps, auth.tenantId))(id));
 }
 
 const encodeCursor = (c: SessionCursor) => Buffer.from(JSON.stringify([c.createdAt, c.id])).toString('base64url');
@@ -104,8 +113,9 @@ export async function listSessions(deps: Deps, auth: AuthContext, query: ListSes
     listWorkspaceSessions(db, auth.tenantId, query.limit + 1, after));
   const page = rows.slice(0, query.limit);
   const last = page.at(-1);
+  const statusOf = await workspaceStatuses(deps, auth.tenantId);
   return {
-    items: page.map(presentWorkspaceSession),
+    items: page.map((row) => presentWorkspaceSession(row, statusOf(row.id))),
     nextCursor: rows.length > query.limit && last ? encodeCursor({ createdAt: last.created_at, id: last.id }) : null,
   };
 }
@@ -121,7 +131,7 @@ export async function updateSession(deps: Deps, auth: AuthContext, id: string, i
     return findWorkspaceSession(tx, auth.tenantId, id);
   });
   if (!row) throw notFound('Session');
-  return presentWorkspaceSession(row);
+  return presentWorkspaceSession(row, (await workspaceStatuses(deps, auth.tenantId))(id));
 }
 
 export async function removeSession(deps: Deps, auth: AuthContext, id: string): Promise<void> {

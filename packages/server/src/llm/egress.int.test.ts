@@ -269,11 +269,21 @@ describeEachEngine('Gateway egress', (engine) => {
       expect(list).not.toContain(CANARY);
 
       // The connection test of a catalog provider sends a one-token request.
-      expect((await put('openai', { apiKey: KEY, baseUrl: `${allowed.origin}/openai/v1` })).status).toBe(200);
+      const openai = async () => ((await t.api.get('/llm/providers', { token: a.accessToken })).body.items as any[])
+        .find((p) => p.provider === 'openai');
+      const saved = await put('openai', { apiKey: KEY, baseUrl: `${allowed.origin}/openai/v1` });
+      expect(saved.status).toBe(200);
+      expect(saved.body).toMatchObject({ verification: 'untested', lastCheckedAt: null, lastVerifiedAt: null });
       allowed.enqueue('openai', { kind: 'status', status: 400, message: CANARY });
       const probe = await t.api.post('/llm/providers/openai/test', {}, { token: a.accessToken });
       expect(probe.body).toMatchObject({ ok: false, message: 'OpenAI rejected the request' });
       expect(JSON.stringify(probe.body)).not.toContain(CANARY);
+      // The failed test is the provider's state now (it used to stay "ready"), with when and why.
+      expect(await openai()).toMatchObject({ verification: 'failing', status: 'error', lastError: 'OpenAI rejected the request',
+        lastCheckedAt: expect.any(String), lastVerifiedAt: null });
+      const passed = await t.api.post('/llm/providers/openai/test', {}, { token: a.accessToken });
+      expect(passed.body, JSON.stringify(passed.body)).toMatchObject({ ok: true });
+      expect(await openai()).toMatchObject({ verification: 'verified', status: 'ready', lastError: null, lastVerifiedAt: expect.any(String) });
 
       // Positive control: the upstream did say it, and the operator's log keeps it (without the key).
       await new Promise((r) => setTimeout(r, 50));

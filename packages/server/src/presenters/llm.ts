@@ -19,6 +19,10 @@ export function presentProviderStatus(adapter: ProviderAdapter, p: ResolvedProvi
     baseUrl: p.settings.baseUrl ?? adapter.defaultBaseUrl,
     status: !p.enabled ? 'disabled' : !p.configured ? 'not_configured' : lastError ? 'error' : 'ready',
     lastError,
+    // "Not configured" means no key where one is needed (a disabled provider keeps what is known of it).
+    verification: adapter.requiresKey && !p.keyHint ? 'not_configured' : lastError ? 'failing' : p.row?.last_verified_at ? 'verified' : 'untested',
+    lastCheckedAt: p.row?.last_checked_at ?? null,
+    lastVerifiedAt: p.row?.last_verified_at ?? null,
     lastUsedAt: p.row?.last_used_at ?? null,
     updatedAt: p.row?.updated_at ?? null,
   };

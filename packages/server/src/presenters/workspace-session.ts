@@ -1,8 +1,9 @@
-import type { WorkspaceSession } from '@coditect/contract';
+import type { WorkspaceSession, WorkspaceStatus } from '@coditect/contract';
 import { readJson } from '../store/database.js';
 import type { WorkspaceSessionRow } from '../store/repositories/workspace-sessions.js';
 
-export function presentWorkspaceSession(row: WorkspaceSessionRow): WorkspaceSession {
+/** A session row with whether its IDE runs now (the caller asks the runner and the placements). */
+export function presentWorkspaceSession(row: WorkspaceSessionRow, workspaceStatus: WorkspaceStatus): WorkspaceSession {
   return {
     id: row.id,
     tenantId: row.tenant_id,
@@ -14,5 +15,6 @@ export function presentWorkspaceSession(row: WorkspaceSessionRow): WorkspaceSess
     createdAt: row.created_at,
     updatedAt: row.updated_at,
     lastOpenedAt: row.last_opened_at,
+    workspaceStatus,
   };
 }

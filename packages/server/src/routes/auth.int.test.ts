@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeEachEngine, describePostgres } from '../test-support/engines.js';
 import { login, PASSWORD, registerAccount, uniqueEmail } from '../test-support/factories.js';
@@ -72,13 +73,25 @@ describeEachEngine('auth', (engine) => {
     });
 
     it('accepts a 128-character password and rejects 129; long passwords are not truncated', async () => {
-      const long = 'p'.repeat(127) + 'A';
+      const prefix = randomBytes(64).toString('hex').slice(0, 127);
+      const long = prefix + 'A';
       const a = await registerAccount(t.api, { password: long });
       expect((await login(t.api, a.email, long)).status).toBe(200);
       // Same 127-char prefix, different last char: a truncating hash would accept it.
-      expect((await login(t.api, a.email, 'p'.repeat(127) + 'B')).status).toBe(401);
-      const tooLong = await t.api.post('/auth/register', { email: uniqueEmail(), password: 'p'.repeat(129), firstName: 'A', lastName: 'B' });
+      expect((await login(t.api, a.email, prefix + 'B')).status).toBe(401);
+      const tooLong = await t.api.post('/auth/register', { email: uniqueEmail(), password: prefix + 'AB', firstName: 'A', lastName: 'B' });
       expect(tooLong.status).toBe(400);
+    });
+
+    it('refuses common and guessable passwords with weak_password on the field, creating nothing (NIST SP 800-63B)', async () => {
+      const before = await countTenants();
+      for (const password of ['password123', 'qwertyuiop', 'Passw0rd!', 'aaaaaaaaaaaa', 'gracehopper1']) {
+        const res = await t.api.post('/auth/register', { email: uniqueEmail(), password, firstName: 'Grace', lastName: 'Hopper' });
+        expect(res.status, password).toBe(400);
+        expect(res.body.error.code).toBe('weak_password');
+        expect(res.body.error.details).toEqual([expect.objectContaining({ path: 'password', code: 'weak_password' })]);
+      }
+      expect(await countTenants()).toBe(before);
     });
   });
 

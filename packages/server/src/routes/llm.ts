@@ -27,7 +27,7 @@ export async function llmRoutes(app: FastifyInstance, deps: Deps): Promise<void>
   route(app, deps, endpoints.listProviders, ({ auth }) => listProviders(gateway, auth));
   route(app, deps, endpoints.putProvider, ({ params, body, auth }) => putProvider(deps, gateway, auth, params.provider, body));
   route(app, deps, endpoints.deleteProvider, ({ params, auth }) => deleteProvider(deps, auth, params.provider));
-  route(app, deps, endpoints.testProvider, ({ params, auth }) => testProvider(gateway, auth, params.provider));
+  route(app, deps, endpoints.testProvider, ({ params, auth }) => testProvider(deps, gateway, auth, params.provider));
   route(app, deps, endpoints.listModels, ({ auth }) => listModels(gateway, auth));
   route(app, deps, endpoints.chat, ({ body, reply, auth }) => streamChat(deps, gateway, auth, body, reply));
   route(app, deps, endpoints.compare, ({ body, reply, auth }) => streamCompare(gateway, auth, body, reply));

@@ -85,6 +85,10 @@ describeEachEngine('users', (engine) => {
       expect(wrong.body.error.code).toBe('invalid_current_password');
       const short = await t.api.put('/users/me/password', { currentPassword: PASSWORD, newPassword: 'short' }, { token: a.accessToken });
       expect(short.status).toBe(400);
+      const common = await t.api.put('/users/me/password', { currentPassword: PASSWORD, newPassword: 'password123' }, { token: a.accessToken });
+      expect(common.status).toBe(400);
+      expect(common.body.error.code).toBe('weak_password');
+      expect(common.body.error.details[0].path).toBe('newPassword');
       expect((await login(t.api, a.email, PASSWORD)).status).toBe(200);
     });
   });

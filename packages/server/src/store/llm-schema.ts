@@ -16,6 +16,10 @@ export interface ProviderCredentialsTable {
   enabled: Bool;
   last_error: string | null;
   last_used_at: Ts | null;
+  /** Last connection test or call, whatever its outcome. */
+  last_checked_at: Ts | null;
+  /** Last time the provider answered (a passing test or a successful call). */
+  last_verified_at: Ts | null;
   created_at: Ts;
   updated_at: Ts;
 }

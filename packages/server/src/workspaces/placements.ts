@@ -80,6 +80,14 @@ export class WorkspacePlacements {
     });
   }
 
+  /** The tenant's sessions that other live nodes run (one query for a whole session list). */
+  async liveElsewhere(tenantId: string): Promise<Set<string>> {
+    const now = new Date().toISOString();
+    const rows = await this.store.read(tenantId, (db) => db.selectFrom('workspace_placements').select('session_id')
+      .where('tenant_id', '=', tenantId).where('node_id', '!=', this.nodeId).where('expires_at', '>', now).execute());
+    return new Set(rows.map((r) => r.session_id));
+  }
+
   /** How many of the tenant's sessions live nodes run (this node's included). */
   async countLive(tenantId: string): Promise<number> {
     const now = new Date().toISOString();

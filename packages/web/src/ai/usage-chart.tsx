@@ -1,4 +1,5 @@
 import { Box, Text, useComputedColorScheme } from '@mantine/core';
+import { formatUsd } from '../format/units';
 
 export interface DayBar {
   day: string;
@@ -23,7 +24,7 @@ export function UsageChart({ days, height = 180 }: { days: DayBar[]; height?: nu
             <g key={d.day}>
               <rect data-testid="usage-bar" data-day={d.day} x={i * bar + 3} y={plot - h} width={Math.max(bar - 6, 2)} height={h} rx={2}
                 fill={d.tokens ? 'var(--mantine-color-indigo-filled)' : 'transparent'}>
-                <title>{`${d.day}: ${d.tokens.toLocaleString()} tokens · $${d.costUsd.toFixed(4)}`}</title>
+                <title>{`${d.day}: ${d.tokens.toLocaleString()} tokens · ${formatUsd(d.costUsd)}`}</title>
               </rect>
               {(days.length <= 14 || i % Math.ceil(days.length / 10) === 0) && (
                 <text x={i * bar + bar / 2} y={height - 6} fontSize={9} textAnchor="middle" fill={dark ? '#aaa' : '#666'}>{d.day.slice(5)}</text>

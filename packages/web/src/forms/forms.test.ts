@@ -4,7 +4,7 @@ import { toRegisterRequest } from '../pages/register-page';
 import { toUpdateRequest, valuesOf } from '../pages/profile-page';
 import { validatePasswordChange } from '../settings/change-password-card';
 import { emptyToNull, serverFieldErrors, validateWith } from './field-errors';
-import { passwordStrength } from './password-strength';
+import { loadPasswordCheck, passwordStrength } from './password-strength';
 import { loginPathFor, safeReturnPath } from './safe-return';
 
 describe('validateWith (the contract rules, client side)', () => {
@@ -41,8 +41,8 @@ describe('serverFieldErrors', () => {
 });
 
 describe('form payloads', () => {
-  it('register leaves empty optional fields out', () => {
-    const body = toRegisterRequest({ firstName: 'A', lastName: 'B', email: 'a@b.co', password: 'p'.repeat(8), company: ' ', phone: '' });
+  it('register sends only name, email and password (billing details live on the profile)', () => {
+    const body = toRegisterRequest({ firstName: 'A', lastName: 'B', email: 'a@b.co', password: 'p'.repeat(8) });
     expect(body).toEqual({ firstName: 'A', lastName: 'B', email: 'a@b.co', password: 'pppppppp' });
   });
 
@@ -77,13 +77,19 @@ describe('form payloads', () => {
 });
 
 describe('passwordStrength', () => {
-  it('grows with length and variety and punishes common passwords', () => {
-    expect(passwordStrength('').score).toBe(0);
-    expect(passwordStrength('abc').acceptable).toBe(false);
-    expect(passwordStrength('abc').label).toBe('Too weak');
-    expect(passwordStrength('password123').label).toBe('Too weak');
-    expect(passwordStrength('tulip-orbit').score).toBeLessThan(passwordStrength('tulip orbit Canyon 7 lamp').score);
-    expect(passwordStrength('tulip orbit Canyon 7 lamp').label).toBe('Strong');
+  it('reads the API\'s own verdict: what the API refuses is "Too weak"', async () => {
+    const check = await loadPasswordCheck();
+    const meter = (p: string) => passwordStrength(p, check(p));
+    expect(meter('').score).toBe(0);
+    expect(meter('abc')).toMatchObject({ acceptable: false, label: 'Too weak', problem: 'Password must be at least 8 characters' });
+    expect(meter('password123')).toMatchObject({ acceptable: false, label: 'Too weak' });
+    expect(meter('tulip-orbit').score).toBeLessThanOrEqual(meter('tulip orbit Canyon 7 lamp').score);
+    expect(meter('tulip orbit Canyon 7 lamp')).toMatchObject({ acceptable: true, label: 'Strong' });
+  });
+
+  it('before the estimator loads, knows only the length rule and claims nothing', () => {
+    expect(passwordStrength('short', null)).toMatchObject({ acceptable: false, label: 'Too weak' });
+    expect(passwordStrength('password123', null)).toMatchObject({ acceptable: null, label: '' });
   });
 });
 

@@ -1,34 +1,48 @@
 import { Password } from '@coditect/contract';
+import type { PasswordVerdict } from '@coditect/contract/password-policy';
+import { useEffect, useState } from 'react';
 
+/** What the meter shows: the API's own verdict (same estimator), in a label and colour. */
 export interface PasswordStrength {
-  /** 0 (empty) to 4 (strong). */
+  /** 0 (empty or refused outright) to 4 (strong). */
   score: 0 | 1 | 2 | 3 | 4;
   label: string;
   color: string;
-  /** Whether the server will accept it (its rule: 8–128 characters). */
-  acceptable: boolean;
+  /** Whether the API will accept it; null while the estimator is still loading. */
+  acceptable: boolean | null;
+  /** Why the API would refuse it, or null. */
+  problem: string | null;
 }
 
-const COMMON = ['password', '123456', 'qwerty', 'letmein', 'welcome', 'coditect', 'admin', 'iloveyou'];
+type Check = (password: string, userInputs?: readonly (string | null | undefined)[]) => PasswordVerdict;
+let loaded: Check | null = null;
+let loading: Promise<Check> | null = null;
 
-/**
- * A hint, not a rule: the server only requires 8–128 characters (NIST-style,
- * no composition rules). Length counts most; variety and avoiding common
- * words and repeats add a little.
- */
-export function passwordStrength(password: string): PasswordStrength {
-  const acceptable = Password.safeParse(password).success;
-  if (!password) return { score: 0, label: '', color: 'gray', acceptable };
-  const lower = password.toLowerCase();
-  let points = 0;
-  if (password.length >= 8) points += 1;
-  if (password.length >= 12) points += 1;
-  if (password.length >= 16) points += 1;
-  const classes = [/[a-z]/, /[A-Z]/, /\d/, /[^A-Za-z0-9]/].filter((r) => r.test(password)).length;
-  if (classes >= 3) points += 1;
-  if (COMMON.some((w) => lower.includes(w)) || /^(.)\1+$/.test(password) || /^(?:0123|1234|abcd)/.test(lower)) points -= 2;
-  if (!acceptable) points = Math.min(points, 1);
-  const score = Math.max(1, Math.min(4, points)) as 1 | 2 | 3 | 4;
-  const table = { 1: ['Too weak', 'red'], 2: ['Fair', 'orange'], 3: ['Good', 'teal'], 4: ['Strong', 'green'] } as const;
-  return { score, label: table[score][0], color: table[score][1], acceptable };
+/** Loads the estimator (zxcvbn-ts and its ~1 MB of dictionaries) on first use, not with the page. */
+export function loadPasswordCheck(): Promise<Check> {
+  loading ??= import('@coditect/contract/password-policy').then((m) => (loaded = m.checkPassword));
+  return loading;
+}
+
+const LABELS = { 0: ['Too weak', 'red'], 1: ['Too weak', 'red'], 2: ['Too weak', 'orange'], 3: ['Good', 'teal'], 4: ['Strong', 'green'] } as const;
+
+/** The meter's reading of a verdict; before the estimator loads only the length rule is known. */
+export function passwordStrength(password: string, verdict: PasswordVerdict | null): PasswordStrength {
+  if (!password) return { score: 0, label: '', color: 'gray', acceptable: false, problem: null };
+  if (!verdict) {
+    const ok = Password.safeParse(password);
+    return ok.success ? { score: 0, label: '', color: 'gray', acceptable: null, problem: null }
+      : { score: 1, label: 'Too weak', color: 'red', acceptable: false, problem: ok.error.issues[0]?.message ?? null };
+  }
+  const [label, color] = LABELS[verdict.score];
+  return { score: verdict.score, label, color, acceptable: verdict.acceptable, problem: verdict.problem };
+}
+
+/** The API's verdict on `password` for a person with these name/email inputs (null while loading). */
+export function usePasswordVerdict(password: string, userInputs: readonly string[]): PasswordVerdict | null {
+  const [check, setCheck] = useState<Check | null>(() => loaded);
+  useEffect(() => {
+    if (!check && password) void loadPasswordCheck().then((c) => setCheck(() => c));
+  }, [check, password]);
+  return check && password ? check(password, userInputs) : null;
 }

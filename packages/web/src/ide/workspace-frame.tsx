@@ -2,9 +2,12 @@ import { Alert, Button, Group, Loader, Progress, Stack, Text, ThemeIcon } from '
 import { useComputedColorScheme } from '@mantine/core';
 import { IconAlertTriangle, IconPlayerPlay, IconPlayerStop } from '@tabler/icons-react';
 import { ApiError } from '@coditect/contract';
+import { useQueryClient } from '@tanstack/react-query';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { api } from '../api/api';
 import { errorMessage } from '../api/error-message';
+import { useConnectionWatch } from './connection-watch';
+import { ReconnectOverlay } from './reconnect-overlay';
 import classes from './workspace-frame.module.css';
 
 /**
@@ -72,6 +75,9 @@ export function WorkspaceFrame({ sessionId, visible }: Props) {
   const lastOpenAt = useRef(0);
   const recovering = useRef(false);
   const timings = useRef({ start: 0, openMs: 0, readyMs: 0 });
+  const client = useQueryClient();
+  // An open moves "last opened" and starts the IDE: the dashboard's rows must say so.
+  const opened = useCallback(() => { void client.invalidateQueries({ queryKey: ['sessions'] }); }, [client]);
 
   // Open (again on Retry).
   useEffect(() => {
@@ -84,6 +90,7 @@ export function WorkspaceFrame({ sessionId, visible }: Props) {
       (res) => {
         if (controller.signal.aborted) return;
         lastOpenAt.current = Date.now();
+        opened();
         timings.current.openMs = Math.round(performance.now() - start);
         setSrc(`${res.url}&theme=${schemeRef.current}`);
         setPhase({ kind: 'loading' });
@@ -93,7 +100,7 @@ export function WorkspaceFrame({ sessionId, visible }: Props) {
       },
     );
     return () => controller.abort();
-  }, [sessionId, attempt]);
+  }, [sessionId, attempt, opened]);
 
   const retry = useCallback(() => {
     recovering.current = false;
@@ -110,6 +117,7 @@ export function WorkspaceFrame({ sessionId, visible }: Props) {
       const before = await api.call('workspaceStatus', { params: { id: sessionId } });
       const res = await api.call('openWorkspace', { params: { id: sessionId } });
       lastOpenAt.current = Date.now();
+      opened();
       if (before.status === 'stopped') {
         timings.current = { start: performance.now(), openMs: 0, readyMs: 0 };
         setPhase({ kind: 'loading' });
@@ -121,7 +129,10 @@ export function WorkspaceFrame({ sessionId, visible }: Props) {
     } catch (error) {
       setPhase(openFailure(error));
     }
-  }, [sessionId]);
+  }, [sessionId, opened]);
+
+  // Server or workspace lost: a blocking overlay until it is back (a restart that ended the IDE reopens it).
+  const watch = useConnectionWatch(sessionId, visible && phase.kind === 'ready', refresh);
 
   // Hidden for long → refresh before (well, as) it is shown again; refresh now and then while shown.
   const loaded = phase.kind === 'loading' || phase.kind === 'ready';
@@ -207,6 +218,10 @@ export function WorkspaceFrame({ sessionId, visible }: Props) {
         />
       )}
       {(phase.kind === 'opening' || phase.kind === 'loading') && <Starting phase={phase.kind} />}
+      {phase.kind === 'ready' && watch.connection.kind !== 'ok' && (
+        <ReconnectOverlay connection={watch.connection} onRetry={watch.retryNow}
+          onRestart={() => void refresh().then(watch.resume)} />
+      )}
       {phase.kind === 'error' && (
         <div className={classes.overlay}>
           <Alert color="red" variant="light" icon={<IconAlertTriangle size={18} />} title={phase.title} role="alert" maw={520} data-testid="ide-error">

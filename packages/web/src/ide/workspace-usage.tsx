@@ -3,7 +3,7 @@ import { IconAlertTriangle } from '@tabler/icons-react';
 import type { WorkspaceUsage } from '@coditect/contract';
 import { useQuery } from '@tanstack/react-query';
 import { api } from '../api/api';
-import { formatBytes, formatOf } from './format-usage';
+import { formatBytes, formatOf } from '../format/units';
 
 /** How often the line refreshes while its tab is in front. */
 const POLL_MS = 5_000;

@@ -1,7 +1,7 @@
 import type { WorkspaceSession } from '@coditect/contract';
 import { ActionIcon, Anchor, Badge, Button, Card, Container, Group, Menu, Table, Text, Tooltip } from '@mantine/core';
 import { modals } from '@mantine/modals';
-import { IconDots, IconExternalLink, IconFolderPlus, IconPencil, IconPlus, IconRefresh, IconTrash } from '@tabler/icons-react';
+import { IconDots, IconExternalLink, IconFolderPlus, IconPencil, IconPlayerStop, IconPlus, IconRefresh, IconTrash } from '@tabler/icons-react';
 import { useState } from 'react';
 import { Link, useNavigate } from 'react-router';
 import { EmptyState, ErrorState, LoadingState } from '../components/state-views';
@@ -9,7 +9,13 @@ import { notify } from '../components/notify';
 import { PageHeader } from '../components/page-header';
 import { formatDateTime, timeAgo } from '../sessions/format-time';
 import { SessionNameModal } from '../sessions/session-name-modal';
-import { useCreateSession, useDeleteSession, useRenameSession, useSessionList } from '../sessions/use-sessions';
+import { useCreateSession, useDeleteSession, useRenameSession, useSessionList, useStopWorkspace } from '../sessions/use-sessions';
+
+const STATE: Record<WorkspaceSession['workspaceStatus'], { label: string; color: string }> = {
+  running: { label: 'Running', color: 'teal' },
+  starting: { label: 'Starting', color: 'blue' },
+  stopped: { label: 'Stopped', color: 'gray' },
+};
 
 function When({ iso, never }: { iso: string | null; never: string }) {
   if (!iso) return <Text size="sm" c="dimmed">{never}</Text>;
@@ -25,8 +31,10 @@ export function DashboardPage() {
   const create = useCreateSession();
   const rename = useRenameSession();
   const remove = useDeleteSession();
+  const stop = useStopWorkspace();
   const navigate = useNavigate();
   const [creating, setCreating] = useState(false);
+  const [openNow, setOpenNow] = useState(true);
   const [renaming, setRenaming] = useState<WorkspaceSession | null>(null);
 
   const sessions = list.data?.pages.flatMap((p) => p.items) ?? [];
@@ -77,23 +85,34 @@ export function DashboardPage() {
             <Table.Thead>
               <Table.Tr>
                 <Table.Th>Name</Table.Th>
+                <Table.Th w={110} visibleFrom="xs">IDE</Table.Th>
                 <Table.Th w={170} visibleFrom="xs">Last opened</Table.Th>
                 <Table.Th w={170} visibleFrom="sm">Created</Table.Th>
-                <Table.Th w={140}><span className="visually-hidden">Actions</span></Table.Th>
+                <Table.Th w={200}><span className="visually-hidden">Actions</span></Table.Th>
               </Table.Tr>
             </Table.Thead>
             <Table.Tbody>
               {sessions.map((s) => (
-                <Table.Tr key={s.id} data-testid="session-row">
+                <Table.Tr key={s.id} data-testid="session-row" data-workspace-status={s.workspaceStatus}>
                   <Table.Td>
                     <Anchor component={Link} to={`/ide/${s.id}`} fw={600} c="var(--mantine-color-text)" data-testid="session-name">
                       {s.name}
                     </Anchor>
                   </Table.Td>
+                  <Table.Td visibleFrom="xs">
+                    <Badge variant="light" color={STATE[s.workspaceStatus].color} data-testid="session-state">{STATE[s.workspaceStatus].label}</Badge>
+                  </Table.Td>
                   <Table.Td visibleFrom="xs"><When iso={s.lastOpenedAt} never="Not opened yet" /></Table.Td>
                   <Table.Td visibleFrom="sm"><When iso={s.createdAt} never="—" /></Table.Td>
                   <Table.Td>
                     <Group gap={6} justify="flex-end" wrap="nowrap">
+                      {s.workspaceStatus !== 'stopped' && (
+                        <Button size="xs" variant="default" leftSection={<IconPlayerStop size={14} />} aria-label={`Stop ${s.name}`}
+                          loading={stop.isPending && stop.variables === s.id}
+                          onClick={() => stop.mutate(s.id, { onError: (err) => notify.error(err, 'Could not stop the workspace') })}>
+                          Stop
+                        </Button>
+                      )}
                       <Button size="xs" variant="light" leftSection={<IconExternalLink size={14} />} onClick={() => open(s)} aria-label={`Open ${s.name}`}>
                         Open
                       </Button>
@@ -156,10 +175,13 @@ export function DashboardPage() {
         opened={creating}
         title="New workspace session"
         submitLabel="Create session"
+        openNow={{ checked: openNow, onChange: setOpenNow }}
         onClose={() => setCreating(false)}
         onSubmit={async (name) => {
           const s = await create.mutateAsync(name);
-          notify.success(`“${s.name}” is ready.`, 'Session created');
+          // Creating is for working in it: open it right away (unless asked not to).
+          if (openNow) void navigate(`/ide/${s.id}`);
+          else notify.success(`“${s.name}” is ready.`, 'Session created');
         }}
       />
       <SessionNameModal

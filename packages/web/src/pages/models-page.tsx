@@ -2,22 +2,36 @@ import type { LlmModel, ProviderId, ProviderStatus, ProviderTestResult } from '@
 import {
   Badge, Button, Card, Container, Group, PasswordInput, SimpleGrid, Stack, Switch, Text, TextInput, Title, Tooltip,
 } from '@mantine/core';
-import { IconPlugConnected, IconTrash } from '@tabler/icons-react';
+import { IconArrowsSplit, IconPlugConnected, IconTrash } from '@tabler/icons-react';
+import { Link } from 'react-router';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api } from '../api/api';
 import { notify } from '../components/notify';
 import { PageHeader } from '../components/page-header';
+import { serverFieldErrors } from '../forms/field-errors';
 import { ErrorState, LoadingState } from '../components/state-views';
+import { formatDuration } from '../format/units';
+import { timeAgo } from '../sessions/format-time';
 
-const STATUS_COLOR: Record<ProviderStatus['status'], string> = { ready: 'teal', disabled: 'gray', not_configured: 'yellow', error: 'red' };
-const STATUS_LABEL: Record<ProviderStatus['status'], string> = { ready: 'Ready', disabled: 'Disabled', not_configured: 'Not configured', error: 'Error' };
+type Shown = ProviderStatus['verification'] | 'disabled';
+const STATUS_COLOR: Record<Shown, string> = { verified: 'teal', untested: 'blue', disabled: 'gray', not_configured: 'yellow', failing: 'red' };
+const STATUS_LABEL: Record<Shown, string> = { verified: 'Verified', untested: 'Untested', disabled: 'Disabled', not_configured: 'Not configured', failing: 'Failing' };
+
+/** The one-line truth under the badge: when it last answered, or when and how it last failed. */
+function checkLine(p: ProviderStatus): string | null {
+  if (p.verification === 'failing') return `Last check failed${p.lastCheckedAt ? ` ${timeAgo(p.lastCheckedAt)}` : ''}: ${p.lastError}`;
+  if (p.verification === 'verified' && p.lastVerifiedAt) return `Answered ${timeAgo(p.lastVerifiedAt)}`;
+  if (p.verification === 'untested') return 'Not checked yet: use Test connection';
+  return null;
+}
 
 function ProviderCard({ provider, models }: { provider: ProviderStatus; models: LlmModel[] }) {
   const client = useQueryClient();
   const [apiKey, setApiKey] = useState('');
   const [baseUrl, setBaseUrl] = useState(provider.keySource === 'server' ? '' : provider.baseUrl ?? '');
   const [test, setTest] = useState<ProviderTestResult | undefined>();
+  const [keyError, setKeyError] = useState<string | null>(null);
   const refresh = () => Promise.all([
     client.invalidateQueries({ queryKey: ['llm-providers'] }), client.invalidateQueries({ queryKey: ['llm-models'] }),
   ]);
@@ -25,8 +39,14 @@ function ProviderCard({ provider, models }: { provider: ProviderStatus; models: 
     mutationFn: (input: { enabled: boolean; apiKey?: string; baseUrl?: string | null }) =>
       api.call('putProvider', { params: { provider: provider.provider }, body: input }),
     onSuccess: () => { setApiKey(''); setTest(undefined); notify.success(`${provider.label} saved.`); return refresh(); },
-    onError: (err) => notify.error(err, `Could not save ${provider.label}`),
+    onError: (err) => {
+      const fields = serverFieldErrors(err);
+      if (fields.apiKey) setKeyError(fields.apiKey);
+      else if (fields.baseUrl) setUrlError(fields.baseUrl);
+      else notify.error(err, `Could not save ${provider.label}`);
+    },
   });
+  const [urlError, setUrlError] = useState<string | null>(null);
   const remove = useMutation({
     mutationFn: () => api.call('deleteProvider', { params: { provider: provider.provider } }),
     onSuccess: () => { setTest(undefined); notify.success(`${provider.label} settings removed.`); return refresh(); },
@@ -38,19 +58,28 @@ function ProviderCard({ provider, models }: { provider: ProviderStatus; models: 
     onError: (err) => notify.error(err, `Could not test ${provider.label}`),
   });
   const local = provider.provider === 'local';
-  const submit = (enabled = provider.enabled || Boolean(apiKey.trim()) || provider.status === 'not_configured') => save.mutate({
-    enabled,
-    ...(apiKey.trim() ? { apiKey: apiKey.trim() } : {}),
-    ...(!local ? { baseUrl: baseUrl.trim() ? baseUrl.trim() : null } : {}),
-  });
+  const submit = (enabled = provider.enabled || Boolean(apiKey.trim()) || provider.status === 'not_configured') => {
+    // Saving a provider that needs a key without one would store nothing usable and claim success.
+    if (provider.requiresKey && !provider.keyHint && !apiKey.trim()) {
+      setKeyError(`Paste your ${provider.label} API key to save`);
+      return;
+    }
+    save.mutate({
+      enabled,
+      ...(apiKey.trim() ? { apiKey: apiKey.trim() } : {}),
+      ...(!local ? { baseUrl: baseUrl.trim() ? baseUrl.trim() : null } : {}),
+    });
+  };
+  const shown: Shown = provider.verification === 'not_configured' ? 'not_configured' : !provider.enabled ? 'disabled' : provider.verification;
+  const check = provider.enabled ? checkLine(provider) : null;
 
   return (
-    <Card p="lg" data-testid="provider-card" data-provider={provider.provider} data-status={provider.status}>
+    <Card p="lg" data-testid="provider-card" data-provider={provider.provider} data-status={provider.status} data-verification={provider.verification}>
       <Group justify="space-between" align="flex-start" mb="sm">
         <div>
           <Group gap="xs">
             <Title order={3} fz="md">{provider.label}</Title>
-            <Badge color={STATUS_COLOR[provider.status]} variant="light" data-testid="provider-status">{STATUS_LABEL[provider.status]}</Badge>
+            <Badge color={STATUS_COLOR[shown]} variant="light" data-testid="provider-status">{STATUS_LABEL[shown]}</Badge>
           </Group>
           <Text size="xs" c="dimmed">
             {provider.keyHint ? <>Key ••••{provider.keyHint} ({provider.keySource === 'server' ? 'server default' : 'yours'})</>
@@ -61,14 +90,14 @@ function ProviderCard({ provider, models }: { provider: ProviderStatus; models: 
         <Switch aria-label={`Enable ${provider.label}`} checked={provider.enabled} disabled={save.isPending || (provider.requiresKey && !provider.keyHint && !apiKey)}
           onChange={(e) => submit(e.currentTarget.checked)} label="Enabled" labelPosition="left" />
       </Group>
-      {provider.lastError && <Text size="xs" c="red" mb="xs">Last error: {provider.lastError}</Text>}
+      {check && <Text size="xs" c={provider.verification === 'failing' ? 'red' : 'dimmed'} mb="xs" data-testid="provider-check">{check}</Text>}
       {!local && (
         <Stack gap="xs">
           {provider.requiresKey && (
             <PasswordInput label="API key" placeholder={provider.keyHint ? `••••${provider.keyHint} (leave empty to keep)` : 'Paste the key'}
-              value={apiKey} onChange={(e) => setApiKey(e.currentTarget.value)} autoComplete="off" />
+              value={apiKey} error={keyError} onChange={(e) => { setApiKey(e.currentTarget.value); setKeyError(null); }} autoComplete="off" />
           )}
-          <TextInput label="Base URL" placeholder="Default" value={baseUrl} onChange={(e) => setBaseUrl(e.currentTarget.value)} />
+          <TextInput label="Base URL" placeholder="Default" value={baseUrl} error={urlError} onChange={(e) => { setBaseUrl(e.currentTarget.value); setUrlError(null); }} />
         </Stack>
       )}
       <Group gap="xs" mt="sm">
@@ -84,7 +113,7 @@ function ProviderCard({ provider, models }: { provider: ProviderStatus; models: 
       </Group>
       {test && (
         <Text size="xs" mt="xs" c={test.ok ? 'teal' : 'red'} data-testid="provider-test">
-          {test.ok ? '✓' : '✗'} {test.message} ({test.latencyMs} ms)
+          {test.ok ? '✓' : '✗'} {test.message} ({formatDuration(test.latencyMs)})
         </Text>
       )}
       {models.length > 0 && (
@@ -112,7 +141,8 @@ export function ModelsPage() {
   for (const m of models.data?.items ?? []) byProvider.set(m.provider, [...(byProvider.get(m.provider) ?? []), m]);
   return (
     <Container size="lg" py="xl" className="page-enter">
-      <PageHeader title="Models & keys" description="Add a provider key once: its models appear in the IDE chat, completion, compare view and terminal. Keys are encrypted on the server and never sent back." />
+      <PageHeader title="Models & keys" description="Add a provider key once: its models appear in the IDE chat, completion, compare view and terminal. Keys are encrypted on the server and never sent back."
+        actions={<Button variant="default" component={Link} to="/compare" leftSection={<IconArrowsSplit size={16} />}>Compare models</Button>} />
       {providers.isPending ? <LoadingState label="Loading providers…" />
         : providers.isError ? <ErrorState error={providers.error} onRetry={() => void providers.refetch()} />
           : (

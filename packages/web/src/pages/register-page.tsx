@@ -7,17 +7,16 @@ import { errorMessage } from '../api/error-message';
 import { useAuth } from '../auth/auth-store';
 import { PasswordStrengthMeter } from '../components/password-strength-meter';
 import { serverFieldErrors, validateWith, type FieldErrors } from '../forms/field-errors';
+import { loadPasswordCheck } from '../forms/password-strength';
 import { AuthLayout } from '../layout/auth-layout';
 
-const empty = { firstName: '', lastName: '', email: '', password: '', company: '', phone: '' };
+// Only what an account needs; company and phone (accepted by the API) live on the profile page.
+const empty = { firstName: '', lastName: '', email: '', password: '' };
 type Values = typeof empty;
 
-/** The request body: optional fields left empty are not sent. */
+/** The request body. */
 export function toRegisterRequest(v: Values): Record<string, string> {
-  const body: Record<string, string> = { firstName: v.firstName, lastName: v.lastName, email: v.email, password: v.password };
-  if (v.company.trim()) body.company = v.company;
-  if (v.phone.trim()) body.phone = v.phone;
-  return body;
+  return { firstName: v.firstName, lastName: v.lastName, email: v.email, password: v.password };
 }
 
 export function RegisterPage() {
@@ -43,6 +42,11 @@ export function RegisterPage() {
     setFormError(null);
     const body = toRegisterRequest(values);
     const fieldErrors = validateWith(RegisterRequest, body);
+    if (!fieldErrors.password) {
+      // The API's own estimator: refuse here what the API would refuse, with its reason.
+      const verdict = (await loadPasswordCheck())(values.password, [values.email, values.firstName, values.lastName]);
+      if (!verdict.acceptable) fieldErrors.password = verdict.problem ?? 'Choose a stronger password';
+    }
     setErrors(fieldErrors);
     if (Object.keys(fieldErrors).length) return;
     setSubmitting(true);
@@ -51,7 +55,7 @@ export function RegisterPage() {
     } catch (err) {
       if (err instanceof ApiError && err.code === 'email_taken') {
         setErrors({ email: 'An account with this email already exists. Sign in instead?' });
-      } else if (err instanceof ApiError && err.code === 'validation_failed' && err.fieldIssues.length) {
+      } else if (err instanceof ApiError && err.fieldIssues.length) {
         setErrors(serverFieldErrors(err));
       } else {
         setFormError(errorMessage(err));
@@ -73,12 +77,9 @@ export function RegisterPage() {
           <TextInput label="Work email" type="email" autoComplete="email" placeholder="you@company.com" required {...field('email')} />
           <div>
             <PasswordInput label="Password" autoComplete="new-password" required aria-describedby="password-hint" {...field('password')} />
-            <PasswordStrengthMeter password={values.password} id="password-hint" />
+            <PasswordStrengthMeter password={values.password} id="password-hint" userInputs={[values.email, values.firstName, values.lastName]} />
           </div>
-          <SimpleGrid cols={2} spacing="sm">
-            <TextInput label="Company" description="Optional" autoComplete="organization" {...field('company')} />
-            <TextInput label="Phone" description="Optional" type="tel" autoComplete="tel" placeholder="+14155550123" {...field('phone')} />
-          </SimpleGrid>
+          <Text size="xs" c="dimmed">Company, phone and address are optional; add them later on your profile.</Text>
           <Button type="submit" fullWidth size="md" loading={submitting}>Create account</Button>
           <Group justify="center" gap={4}>
             <Text size="sm" c="dimmed">Already have an account?</Text>

@@ -1,4 +1,5 @@
-import { Button, Card, Container, Group, NumberInput, SimpleGrid, Stack, Table, Text, Title } from '@mantine/core';
+import { BudgetLimitUsd } from '@coditect/contract';
+import { Button, Card, Container, Group, SimpleGrid, Stack, Table, Text, TextInput, Title } from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api } from '../api/api';
@@ -6,8 +7,19 @@ import { daysBetween, UsageChart } from '../ai/usage-chart';
 import { notify } from '../components/notify';
 import { PageHeader } from '../components/page-header';
 import { ErrorState, LoadingState } from '../components/state-views';
+import { serverFieldErrors } from '../forms/field-errors';
+import { formatDuration, formatUsd as usd } from '../format/units';
 
-const usd = (v: number) => `$${v < 1 ? v.toFixed(4) : v.toFixed(2)}`;
+
+/** Reads the typed limit exactly as typed (no clamping, no rounding) and checks it with the API's rule. */
+export function parseBudgetInput(text: string): { value: number } | { error: string } {
+  const trimmed = text.trim().replace(/^\$/, '');
+  if (!/^-?\d*(?:\.\d*)?$/.test(trimmed) || trimmed === '' || trimmed === '.' || trimmed === '-') {
+    return { error: 'Enter an amount in dollars, e.g. 25 or 12.50' };
+  }
+  const parsed = BudgetLimitUsd.safeParse(Number(trimmed));
+  return parsed.success ? { value: parsed.data } : { error: parsed.error.issues[0]?.message ?? 'Invalid amount' };
+}
 
 function Stat({ label, value, testId }: { label: string; value: string; testId?: string }) {
   return (
@@ -21,12 +33,23 @@ function Stat({ label, value, testId }: { label: string; value: string; testId?:
 function BudgetCard() {
   const client = useQueryClient();
   const budget = useQuery({ queryKey: ['llm-budget'], queryFn: ({ signal }) => api.call('getBudget', { signal }) });
-  const [limit, setLimit] = useState<number | string>('');
+  const [limit, setLimit] = useState('');
+  const [error, setError] = useState<string | null>(null);
   const save = useMutation({
     mutationFn: (monthlyLimitUsd: number | null) => api.call('putBudget', { body: { monthlyLimitUsd } }),
     onSuccess: () => { notify.success('Budget saved.'); setLimit(''); return client.invalidateQueries({ queryKey: ['llm-budget'] }); },
-    onError: (err) => notify.error(err, 'Could not save the budget'),
+    onError: (err) => {
+      const field = serverFieldErrors(err).monthlyLimitUsd;
+      if (field) setError(field);
+      else notify.error(err, 'Could not save the budget');
+    },
   });
+  function submit() {
+    const parsed = parseBudgetInput(limit);
+    if ('error' in parsed) { setError(parsed.error); return; }
+    setError(null);
+    save.mutate(parsed.value);
+  }
   if (budget.isPending) return <LoadingState label="Loading budget…" />;
   if (budget.isError) return <ErrorState error={budget.error} onRetry={() => void budget.refetch()} />;
   const b = budget.data;
@@ -37,11 +60,13 @@ function BudgetCard() {
         {b.monthlyLimitUsd == null ? `No monthly limit · ${usd(b.spentUsd)} spent`
           : `${usd(b.remainingUsd ?? 0)} left of ${usd(b.monthlyLimitUsd)} · ${usd(b.spentUsd)} spent`}
       </Text>
-      <Group mt="sm" align="flex-end" gap="xs">
-        <NumberInput label="Monthly limit (USD)" placeholder={b.monthlyLimitUsd == null ? 'None' : String(b.monthlyLimitUsd)} min={0} decimalScale={2}
-          value={limit} onChange={setLimit} w={200} />
-        <Button size="sm" disabled={limit === ''} loading={save.isPending} onClick={() => save.mutate(Number(limit))}>Set</Button>
-        {b.monthlyLimitUsd != null && <Button size="sm" variant="default" onClick={() => save.mutate(null)}>Remove limit</Button>}
+      <Group mt="sm" align="flex-start" gap="xs">
+        <TextInput label="Monthly limit (USD)" placeholder={b.monthlyLimitUsd == null ? 'None' : String(b.monthlyLimitUsd)} inputMode="decimal"
+          value={limit} error={error} w={220}
+          onChange={(e) => { setLimit(e.currentTarget.value); setError(null); }}
+          onKeyDown={(e) => { if (e.key === 'Enter' && limit.trim() !== '') submit(); }} />
+        <Button size="sm" mt={25} disabled={limit.trim() === ''} loading={save.isPending} onClick={submit}>Set</Button>
+        {b.monthlyLimitUsd != null && <Button size="sm" mt={25} variant="default" onClick={() => save.mutate(null)}>Remove limit</Button>}
       </Group>
     </Card>
   );
@@ -68,7 +93,7 @@ export function UsagePage() {
                   <Stat label="Requests" value={u.totals.requests.toLocaleString()} testId="usage-requests" />
                   <Stat label="Tokens" value={(u.totals.inputTokens + u.totals.outputTokens).toLocaleString()} testId="usage-tokens" />
                   <Stat label="Cost" value={usd(u.totals.costUsd)} testId="usage-cost" />
-                  <Stat label="Avg latency" value={u.totals.avgLatencyMs == null ? '—' : `${u.totals.avgLatencyMs} ms`} />
+                  <Stat label="Avg latency" value={u.totals.avgLatencyMs == null ? '—' : formatDuration(u.totals.avgLatencyMs)} />
                 </SimpleGrid>
                 <Card p="lg">
                   <Title order={2} fz="md" mb="sm">Tokens per day ({u.from} – {u.to})</Title>

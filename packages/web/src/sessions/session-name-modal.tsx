@@ -1,5 +1,5 @@
 import { SessionName } from '@coditect/contract';
-import { Button, Group, Modal, Stack, TextInput } from '@mantine/core';
+import { Button, Checkbox, Group, Modal, Stack, TextInput } from '@mantine/core';
 import { useEffect, useState, type FormEvent } from 'react';
 import { serverFieldErrors } from '../forms/field-errors';
 
@@ -11,10 +11,12 @@ interface Props {
   onClose(): void;
   /** Resolves when saved; rejects with the API error (shown on the field). */
   onSubmit(name: string): Promise<unknown>;
+  /** Offers "Open it now" (create only). */
+  openNow?: { checked: boolean; onChange(checked: boolean): void };
 }
 
 /** Create / rename dialog for a workspace session, validated with the contract's SessionName rule. */
-export function SessionNameModal({ opened, title, submitLabel, initialName = '', onClose, onSubmit }: Props) {
+export function SessionNameModal({ opened, title, submitLabel, initialName = '', onClose, onSubmit, openNow }: Props) {
   const [name, setName] = useState(initialName);
   const [error, setError] = useState<string | undefined>();
   const [saving, setSaving] = useState(false);
@@ -60,6 +62,9 @@ export function SessionNameModal({ opened, title, submitLabel, initialName = '',
             data-autofocus
             maxLength={120}
           />
+          {openNow && (
+            <Checkbox label="Open it now" checked={openNow.checked} onChange={(e) => openNow.onChange(e.currentTarget.checked)} />
+          )}
           <Group justify="flex-end">
             <Button variant="default" onClick={onClose}>Cancel</Button>
             <Button type="submit" loading={saving}>{submitLabel}</Button>

@@ -17,6 +17,21 @@ export function useSessionList() {
       api.call('listSessions', { query: { limit: PAGE_SIZE, ...(pageParam ? { cursor: pageParam } : {}) }, signal }),
     initialPageParam: null as string | null,
     getNextPageParam: (last: SessionPage) => last.nextCursor,
+    // Rows say whether each IDE runs: fresh on every visit, and kept fresh while shown.
+    refetchOnMount: 'always',
+    refetchInterval: 15_000,
+  });
+}
+
+/** Stops a session's IDE and updates its row. */
+export function useStopWorkspace() {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: (id: string) => api.call('stopWorkspace', { params: { id } }),
+    onSuccess: (res, id) => {
+      patchCaches(client, id, (s) => ({ ...s, workspaceStatus: res.status }));
+      void client.invalidateQueries({ queryKey: sessionKeys.list });
+    },
   });
 }
 

@@ -3,9 +3,10 @@ import { Button, Card, Group, PasswordInput, Stack, Text, Title } from '@mantine
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { api } from '../api/api';
+import { useAuth } from '../auth/auth-store';
 import { notify } from '../components/notify';
 import { PasswordStrengthMeter } from '../components/password-strength-meter';
-import type { FieldErrors } from '../forms/field-errors';
+import { serverFieldErrors, type FieldErrors } from '../forms/field-errors';
 
 const blank = { currentPassword: '', newPassword: '', confirm: '' };
 
@@ -21,6 +22,8 @@ export function validatePasswordChange(v: typeof blank): FieldErrors {
 }
 
 export function ChangePasswordCard() {
+  const user = useAuth((s) => s.user);
+  const personal = user ? [user.email, user.firstName, user.lastName] : [];
   const [values, setValues] = useState(blank);
   const [errors, setErrors] = useState<FieldErrors>({});
   const client = useQueryClient();
@@ -33,6 +36,7 @@ export function ChangePasswordCard() {
     },
     onError: (err) => {
       if (err instanceof ApiError && err.code === 'invalid_current_password') setErrors({ currentPassword: 'That is not your current password' });
+      else if (err instanceof ApiError && err.code === 'weak_password') setErrors(serverFieldErrors(err));
       else notify.error(err, 'Could not change your password');
     },
   });
@@ -63,7 +67,7 @@ export function ChangePasswordCard() {
           <PasswordInput label="Current password" autoComplete="current-password" required {...field('currentPassword')} />
           <div>
             <PasswordInput label="New password" autoComplete="new-password" required aria-describedby="new-password-hint" {...field('newPassword')} />
-            <PasswordStrengthMeter password={values.newPassword} id="new-password-hint" />
+            <PasswordStrengthMeter password={values.newPassword} id="new-password-hint" userInputs={personal} />
           </div>
           <PasswordInput label="Confirm new password" autoComplete="new-password" required {...field('confirm')} />
           <Group>

@@ -7,13 +7,14 @@ import { workspaceStorage } from './003-workspace-storage.js';
 import { rateLimits } from './004-rate-limits.js';
 import { workspacePlacements } from './005-workspace-placements.js';
 import { workspaceTickets } from './006-workspace-tickets.js';
+import { providerChecks } from './007-provider-checks.js';
 
 /** The one migration set; names sort in the order they apply. */
 const migrationsFor = (dialect: Dialect): Record<string, Migration> => {
   const t = columnTypes(dialect);
   return { '001-initial': initial(t), '002-llm': llm(t), '003-workspace-storage': workspaceStorage(t),
     '004-rate-limits': rateLimits(t), '005-workspace-placements': workspacePlacements(t),
-    '006-workspace-tickets': workspaceTickets(t) };
+    '006-workspace-tickets': workspaceTickets(t), '007-provider-checks': providerChecks(t) };
 };
 
 /** Applies pending migrations; throws with the failing migration's name. */

@@ -29,6 +29,16 @@ export async function deleteProviderCredential(tx: Tx, tenantId: string, provide
 export async function markProviderUsed(
   tx: Tx, tenantId: string, provider: string, at: string, lastError: string | null,
 ): Promise<void> {
-  await tx.updateTable('provider_credentials').set({ last_used_at: at, last_error: lastError })
+  await tx.updateTable('provider_credentials')
+    .set({ last_used_at: at, last_error: lastError, last_checked_at: at, ...(lastError === null ? { last_verified_at: at } : {}) })
+    .where('tenant_id', '=', tenantId).where('provider', '=', provider).execute();
+}
+
+/** Records a connection test's outcome on the tenant's row (a provider without a row keeps none). */
+export async function markProviderChecked(
+  tx: Tx, tenantId: string, provider: string, at: string, lastError: string | null,
+): Promise<void> {
+  await tx.updateTable('provider_credentials')
+    .set({ last_error: lastError, last_checked_at: at, ...(lastError === null ? { last_verified_at: at } : {}) })
     .where('tenant_id', '=', tenantId).where('provider', '=', provider).execute();
 }
