@@ -208,7 +208,7 @@ async function benchRuntime(runtime, browser) {
   const base = server.url.replace('[::1]', '127.0.0.1');
   const runner = server.deps.workspaces.runner;
   const choice = await runner.runtime();
-  const results = { runtime, choice: { runtime: choice.runtime, ok: choice.ok, reason: choice.reason }, loadStart: load() };
+  const results = { failures: [], runtime, choice: { runtime: choice.runtime, ok: choice.ok, reason: choice.reason }, loadStart: load() };
   log(`${runtime}: server ${base}, runtime ${JSON.stringify(results.choice)}, load ${load()}`);
 
   async function api(method, p, body, token) {
@@ -251,7 +251,7 @@ async function benchRuntime(runtime, browser) {
     try {
       await page.goto(`/ide/${id}`);
       const host = `${id}.ws.localhost`;
-      while (performance.now() - navAt < 180_000) {
+      while (performance.now() - navAt < 120_000) {
         const frame = page.frames().find((f) => { try { return new URL(f.url()).hostname === host; } catch { return false; } });
         if (frame && (await frame.evaluate(SHELL_READY).catch(() => false))) {
           const readyMs = Math.round(performance.now() - (requestAt ?? navAt));
@@ -260,7 +260,7 @@ async function benchRuntime(runtime, browser) {
         }
         await sleep(50);
       }
-      throw new Error(`${runtime}: the workbench of ${id} did not render within 180 s`);
+      throw new Error(`the workbench did not render within 120 s (workspace ${runner.status(id)})`);
     } finally {
       page.off('request', onRequest);
     }
@@ -292,9 +292,15 @@ async function benchRuntime(runtime, browser) {
     for (let i = 0; i < RUNS; i++) {
       const id = await newSession(`cold-${i}`);
       const { context, page } = await signedInContext();
-      const r = await openInApp(page, id);
-      cold.push(r);
-      log(`${runtime} cold ${i + 1}/${RUNS}: open ${r.openMs} ms, rendered ${r.readyMs} ms (load ${load()})`);
+      try {
+        const r = await openInApp(page, id);
+        cold.push(r);
+        log(`${runtime} cold ${i + 1}/${RUNS}: open ${r.openMs} ms, rendered ${r.readyMs} ms (load ${load()})`);
+      } catch (e) {
+        // A sample that fails is counted and reported, not hidden: the run goes on.
+        results.failures.push(`cold ${i + 1}: ${e.message}`);
+        log(`${runtime} cold ${i + 1}/${RUNS} FAILED: ${e.message}`);
+      }
       await context.close();
       await stop(id);
     }
@@ -304,17 +310,25 @@ async function benchRuntime(runtime, browser) {
     // ---- warm: backend running, same browser profile (cached assets), the tab reopened ----
     const warmId = await newSession('warm');
     const { context: warmCtx, page: warmPage } = await signedInContext();
-    await openInApp(warmPage, warmId);
+    await openInApp(warmPage, warmId).catch((e) => {
+      results.failures.push(`warm, first open: ${e.message}`);
+      log(`${runtime} warm first open FAILED: ${e.message}`);
+    });
     const warm = [];
     for (let i = 0; i < RUNS; i++) {
       await warmPage.goto('/');
-      const r = await openInApp(warmPage, warmId);
-      warm.push(r);
-      log(`${runtime} warm ${i + 1}/${RUNS}: open ${r.openMs} ms, rendered ${r.readyMs} ms (load ${load()})`);
+      try {
+        const r = await openInApp(warmPage, warmId);
+        warm.push(r);
+        log(`${runtime} warm ${i + 1}/${RUNS}: open ${r.openMs} ms, rendered ${r.readyMs} ms (load ${load()})`);
+      } catch (e) {
+        results.failures.push(`warm ${i + 1}: ${e.message}`);
+        log(`${runtime} warm ${i + 1}/${RUNS} FAILED: ${e.message}`);
+      }
     }
     results.warm = warm;
     await sleep(10_000);
-    results.memWithBrowser = treeMemory(runner.get(warmId).pid);
+    results.memWithBrowser = runner.get(warmId) ? treeMemory(runner.get(warmId).pid) : { rssMb: 0, pssMb: 0, parts: ['(not running)'] };
     log(`${runtime} memory: ${results.memNoBrowser.rssMb} MB RSS idle, ${results.memWithBrowser.rssMb} MB RSS with a browser`);
     await warmCtx.close();
     await stop(warmId);
@@ -482,7 +496,10 @@ const fileRows = [
     ['the whole task, sandbox start and teardown included (also `git init` + `commit`)', 'wallMs'],
   ].map(([what, k]) => `| ${what} | ${msOrS(host?.[k])} | ${cols.map((c) => (byRt[c]?.files ? msOrS(byRt[c].files[k]) : 'n/a')).join(' | ')} |${showRatio ? ` ${ratio(file(k))} |` : ''}`),
 ].join('\n');
-const errors = all.runtimes.filter((r) => r.error).map((r) => `- **${NAMES[r.runtime]} did not complete**: ${r.error}`).join('\n');
+const errors = [
+  ...all.runtimes.filter((r) => r.error).map((r) => `- **${NAMES[r.runtime]} did not complete**: ${r.error}`),
+  ...all.runtimes.flatMap((r) => r.failures.map((f) => `- **${NAMES[r.runtime]}, failed sample** (left out of the medians): ${f}`)),
+].join('\n');
 const loads = all.runtimes.map((r) => `${NAMES[r.runtime]}: ${r.loadStart} at its start, ${r.loadAfterCold ?? '—'} after the cold runs, ${r.loadAfterWarm ?? '—'} after the warm runs, ${r.loadEnd} at its end`).join('; ');
 const concurrent = all.runtimes.filter((r) => r.concurrent).map((r) => {
   const c = r.concurrent;
@@ -533,5 +550,6 @@ function runscVersion() {
   }
 }
 fs.mkdirSync(path.join(root, 'bench/results'), { recursive: true });
+if (process.env.BENCH_JSON) fs.writeFileSync(process.env.BENCH_JSON, JSON.stringify(all, null, 1));
 fs.writeFileSync(path.join(root, 'bench/results/ide.md'), md);
 console.log(md);
