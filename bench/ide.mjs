@@ -284,6 +284,7 @@ async function benchRuntime(runtime, browser) {
     results.starts = starts;
     // ---- memory of an idle workspace without a browser (the last one started above) ----
     await sleep(10_000);
+    if (!runner.get(idleId)) throw new Error(`the idle workspace died within 10 s of its start (see the server's "workspace exited unexpectedly" log line)`);
     results.memNoBrowser = treeMemory(runner.get(idleId).pid);
     await stop(idleId);
 
