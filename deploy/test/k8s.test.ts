@@ -17,8 +17,8 @@ const KUBECTL = findExecutable('kubectl');
 const OVERLAYS = fs.readdirSync(path.join(DEPLOY, 'k8s/overlays'));
 type Obj = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; annotations?: Record<string, string> }; spec?: any; [k: string]: any };
 
-function render(overlay: string): Obj[] {
-  const r = spawnSync(KUBECTL!, ['kustomize', path.join(DEPLOY, 'k8s/overlays', overlay)], { encoding: 'utf8' });
+function render(overlay: string, dir = path.join(DEPLOY, 'k8s/overlays', overlay)): Obj[] {
+  const r = spawnSync(KUBECTL!, ['kustomize', dir], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`kubectl kustomize ${overlay} failed:\n${r.stderr}`);
   return parseAllDocuments(r.stdout).map((d) => d.toJS()).filter(Boolean);
 }
@@ -194,6 +194,27 @@ describe.skipIf(!KUBECTL)(`deploy/k8s${KUBECTL ? '' : ' — skipped: kubectl not
       expect(db.spec.podSelector.matchLabels['cnpg.io/cluster']).toBe('coditect-db');
       const peers = db.spec.ingress.flatMap((r: any) => r.from);
       expect(peers.every((f: any) => f.podSelector || f.namespaceSelector?.matchLabels?.['kubernetes.io/metadata.name'] === 'cnpg-system')).toBe(true);
+    });
+  });
+
+  describe('the optional gvisor RuntimeClass (deploy/k8s/runtimeclass)', () => {
+    const objs = render('runtimeclass', path.join(DEPLOY, 'k8s/runtimeclass'));
+
+    it('is one cluster-scoped RuntimeClass `gvisor` with the runsc handler, valid against the schema', async () => {
+      expect(objs.map((o) => `${o.apiVersion} ${o.kind}`)).toEqual(['node.k8s.io/v1 RuntimeClass']);
+      const rc = objs[0]!;
+      // The name GKE Sandbox uses, so a workspace pod's `runtimeClassName: gvisor` means the same on GKE and elsewhere.
+      expect(rc.metadata.name).toBe('gvisor');
+      expect(rc.handler).toBe('runsc');
+      expect(rc.metadata.namespace).toBeUndefined();
+      expect(rc.overhead.podFixed.memory).toBeTruthy();
+      await expect(validateCore(rc).then(() => 'ok')).resolves.toBe('ok');
+      const broken = { ...structuredClone(rc), handler: 42 };
+      await expect(validateCore(broken)).rejects.toThrow(/handler/);
+    });
+
+    it('stays out of the overlays (a cluster admin installs it; GKE Sandbox brings its own)', () => {
+      for (const overlay of OVERLAYS) expect(render(overlay).filter((o) => o.kind === 'RuntimeClass'), overlay).toEqual([]);
     });
   });
 });

@@ -2,7 +2,8 @@
  * Browser check of the sandboxed IDE behind a Host-routing proxy on its own origin
  * (`http://{id}.ws.localhost:PORT/`, through the IDE tunnel): the workbench loads (assets +
  * WebSocket), the coditect-session extension
- * restores the session's files from the API and reports changes (PATCH) through the backend.
+ * restores the session's files from the API and reports changes (PATCH) through the backend; an
+ * editor save reaches the workspace folder and a terminal runs a command — on each runtime.
  * Needs bwrap, /usr/bin/chromium and playwright-core (a devDependency of packages/ide).
  */
 import fs from 'node:fs';
@@ -48,6 +49,7 @@ const RUNTIMES = [{ runtime: 'bwrap' as const }, ...(gvisor.ok ? [{ runtime: 'gv
 describe.skipIf(!!skipReason).each(RUNTIMES)('IDE in Chromium on its own origin {id}.ws.localhost (real sandbox: $runtime)', ({ runtime }) => {
   const sessionId = 'sess-e2e';
   let root: string;
+  let ws: string;
   let runner: WorkspaceRunner;
   let proxy: http.Server;
   let base: string;
@@ -63,7 +65,7 @@ describe.skipIf(!!skipReason).each(RUNTIMES)('IDE in Chromium on its own origin 
   beforeAll(async () => {
     await ensureIdeBuilt();
     root = fs.mkdtempSync(path.join(os.tmpdir(), 'coditect-e2e-'));
-    const ws = path.join(root, 'ws');
+    ws = path.join(root, 'ws');
     fs.mkdirSync(path.join(ws, 'src'), { recursive: true });
     fs.writeFileSync(path.join(ws, 'src', 'a.ts'), 'export const a = 1;\n');
     fs.writeFileSync(path.join(ws, 'notes.md'), '# Notes\n');
@@ -201,6 +203,56 @@ describe.skipIf(!!skipReason).each(RUNTIMES)('IDE in Chromium on its own origin 
       expect(errors).toEqual([]);
       // Only the favicon may be missing: every IDE asset loads from the workspace's origin.
       expect(failed.filter(f => !f.endsWith('/favicon.ico'))).toEqual([]);
+    } finally {
+      await browser.close();
+    }
+  }, 180_000);
+
+  /** The terminal's text (xterm draws on a canvas): Select All + Copy from its context menu, caught on the copy event. */
+  async function terminalText(page: PwPage): Promise<string> {
+    await page.evaluate(`(() => { if (window.__copyHooked) return; window.__copyHooked = true;
+      document.addEventListener('copy', e => { window.__copied = e.clipboardData ? e.clipboardData.getData('text/plain') : ''; }); })()`);
+    for (const item of ['Select All', 'Copy']) {
+      await page.click('.terminal-container .xterm-screen >> visible=true', { button: 'right' });
+      await page.click(`.lm-Menu .lm-Menu-item:has-text("${item}")`);
+    }
+    return String((await page.evaluate('window.__copied')) ?? '');
+  }
+
+  it('an editor save reaches the workspace folder; a terminal runs a command and shows its output', async () => {
+    const browser = await playwright!.chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu'] });
+    try {
+      const ctx = await browser.newContext();
+      const page = await ctx.newPage();
+      await page.goto(`${base}/`);
+      await page.waitForSelector('#files .theia-TreeNode', { timeout: 60_000 });
+
+      // A new file from the explorer's context menu, typed into Monaco, saved with Ctrl+S.
+      await page.click('#files', { button: 'right' });
+      await page.click('.lm-Menu .lm-Menu-item:has-text("New File...")');
+      await page.fill('.dialogBlock input', 'hello.txt');
+      await page.keyboard.press('Enter');
+      await expect.poll(() => activeTab(page), { timeout: 20_000 }).toBe('hello.txt');
+      await page.click('.monaco-editor .view-lines >> visible=true');
+      await page.keyboard.type('Hello from Coditect');
+      await page.keyboard.press('Control+S');
+      const onDisk = () => (fs.existsSync(path.join(ws, 'hello.txt')) ? fs.readFileSync(path.join(ws, 'hello.txt'), 'utf8') : undefined);
+      await expect.poll(onDisk, { timeout: 30_000 }).toBe('Hello from Coditect');
+
+      // A terminal: the shell inside the sandbox answers echo $((6*7)) with 42.
+      await page.click('#theia-top-panel .lm-MenuBar-item:has-text("Terminal")');
+      await page.click('.lm-Menu .lm-Menu-item:has-text("New Terminal")');
+      await page.waitForSelector('.terminal-container .xterm-screen >> visible=true', { timeout: 60_000 });
+      await page.click('.terminal-container .xterm-screen >> visible=true');
+      await page.waitForTimeout(1000); // the shell's prompt
+      await page.keyboard.type('echo $((6*7)) $(uname -r)');
+      await page.keyboard.press('Enter');
+      // 42 computed by the shell, next to the kernel it sees: gVisor's own (4.4.0) or the host's.
+      const kernel = runtime === 'gvisor' ? '4.4.0' : os.release();
+      await expect
+        .poll(async () => (await terminalText(page)).split('\n').map((l) => l.trim()), { timeout: 60_000, interval: 1000 })
+        .toContain(`42 ${kernel}`);
+      await ctx.close();
     } finally {
       await browser.close();
     }

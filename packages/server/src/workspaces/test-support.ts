@@ -224,6 +224,10 @@ export interface PwPage {
   /** Evaluates a JavaScript expression in the page. */
   evaluate(expression: string): Promise<unknown>;
   dblclick(selector: string): Promise<void>;
+  click(selector: string, opts?: { button?: 'left' | 'right'; timeout?: number }): Promise<void>;
+  fill(selector: string, value: string): Promise<void>;
+  keyboard: { type(text: string): Promise<void>; press(key: string): Promise<void> };
+  waitForTimeout(ms: number): Promise<void>;
   screenshot(opts: { path: string }): Promise<unknown>;
   close(): Promise<void>;
 }

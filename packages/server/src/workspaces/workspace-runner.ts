@@ -299,7 +299,9 @@ export class WorkspaceRunner {
     if (this.opts.limits) startOpts.limits = this.opts.limits;
     if (this.opts.readyTimeoutMs !== undefined) startOpts.readyTimeoutMs = this.opts.readyTimeoutMs;
     if (this.opts.stopGraceMs !== undefined) startOpts.stopGraceMs = this.opts.stopGraceMs;
-    if (entry.cgroup || req.fileSizeLimitBytes !== undefined) {
+    // gVisor applies the file size limit inside (OCI rlimits): on runsc itself it would kill the sandbox.
+    if (sandbox === 'gvisor' && req.fileSizeLimitBytes !== undefined) startOpts.fileSizeLimitBytes = req.fileSizeLimitBytes;
+    else if (entry.cgroup || req.fileSizeLimitBytes !== undefined) {
       startOpts.confinement = { procsFiles: entry.cgroup?.procsFiles ?? [], fileSizeLimitBytes: req.fileSizeLimitBytes };
     }
     try {

@@ -33,6 +33,7 @@ export interface OciConfig {
     cwd: string;
     capabilities: Record<'bounding' | 'effective' | 'inheritable' | 'permitted' | 'ambient', string[]>;
     noNewPrivileges: boolean;
+    rlimits?: { type: string; hard: number; soft: number }[];
   };
   root: { path: string; readonly: boolean };
   hostname: string;
@@ -109,6 +110,9 @@ export function renderOciConfig(spec: WorkspaceSpec, rootfs: string, cgroupsPath
       cwd: spec.cwd,
       capabilities: { bounding: [], effective: [], inheritable: [], permitted: [], ambient: [] },
       noNewPrivileges: true,
+      ...(spec.fileSizeLimitBytes !== undefined
+        ? { rlimits: [{ type: 'RLIMIT_FSIZE', hard: spec.fileSizeLimitBytes, soft: spec.fileSizeLimitBytes }] }
+        : {}),
     },
     root: { path: rootfs, readonly: true },
     hostname: spec.hostname,

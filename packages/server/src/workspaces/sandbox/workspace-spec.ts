@@ -60,6 +60,8 @@ export interface WorkspaceSpec {
   /** The exact environment inside. */
   env: Record<string, string>;
   limits?: WorkspaceLimits;
+  /** RLIMIT_FSIZE of the processes inside, when the runtime applies it itself (gVisor: OCI process.rlimits). */
+  fileSizeLimitBytes?: number;
   /** Host path of the run dir ({runRoot}/{sessionId}). */
   runDir: string;
   /** Host paths of the two sockets; the server listens on both, the sandbox only dials them. */
@@ -96,6 +98,12 @@ export interface WorkspaceSpecOptions {
   cliDir?: string | false;
   /** CPU, memory, pids and /tmp limits (enforced by each runtime in its own way). */
   limits?: WorkspaceLimits;
+  /**
+   * RLIMIT_FSIZE inside the sandbox (the storage quota's hard stop), for runtimes that set it
+   * themselves: gVisor. (On runsc's host process it would bound the Sentry's own memory file and
+   * kill the sandbox; bubblewrap gets it from the confinement wrapper instead.)
+   */
+  fileSizeLimitBytes?: number;
 }
 
 /**
@@ -202,6 +210,7 @@ export function buildWorkspaceSpec(opts: WorkspaceSpecOptions): WorkspaceSpec {
     argv: opts.entry ?? [nodePath, `${SANDBOX.appDir}/sandbox/ide-relay.mjs`],
     env,
     ...(opts.limits ? { limits: opts.limits } : {}),
+    ...(opts.fileSizeLimitBytes !== undefined ? { fileSizeLimitBytes: opts.fileSizeLimitBytes } : {}),
     runDir,
     sockets: {
       ide: { hostPath: path.join(runDir, SANDBOX.ideSocketName) },
