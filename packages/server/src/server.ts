@@ -14,6 +14,7 @@ import { Store } from './store/database.js';
 import { migrateToLatest } from './store/migrations/index.js';
 import { WorkspaceHost } from './workspaces/workspace-host.js';
 import { SnapshotScheduler } from './storage/snapshot-scheduler.js';
+import { WorkspaceSync } from './storage/workspace-sync.js';
 import { openStorage } from './storage/storage-runtime.js';
 
 /** A started server and the one way to stop it. */
@@ -69,6 +70,7 @@ export async function startServer(config: Config, overrides: Partial<Deps> = {})
   const metrics: MetricsListener | undefined = config.metrics.listen
     ? await startMetricsListener(deps.metrics, config.metrics.listen, log) : undefined;
   const snapshots = new SnapshotScheduler(deps, config.storage.snapshotIntervalMs);
+  const sync = new WorkspaceSync(deps, config.storage.syncIntervalMs);
   return {
     url: address,
     app,
@@ -80,6 +82,7 @@ export async function startServer(config: Config, overrides: Partial<Deps> = {})
       await app.close();
       await metrics?.close();
       await snapshots.close();
+      await sync.close();
       await deps.storage.close();
       deps.limiter.close();
       await store.close();
