@@ -21,7 +21,7 @@ export class WorkspaceSync {
   /** Per workspace: the fingerprint last synced, the one last seen, and since when it has differed from the synced one. */
   private readonly seen = new Map<string, { synced?: string; last?: string; dirtySince?: number }>();
 
-  constructor(private readonly deps: Deps, private readonly intervalMs: number, private readonly maxDelayMs = 3 * intervalMs) {
+  constructor(private readonly deps: Deps, private readonly intervalMs: number, private readonly maxDelayMs = 2 * intervalMs) {
     if (intervalMs > 0) {
       this.timer = setInterval(() => { void this.tick(); }, intervalMs);
       this.timer.unref();
