@@ -1,6 +1,6 @@
 import { Alert, Button, Group, Loader, Progress, Stack, Text, ThemeIcon } from '@mantine/core';
 import { useComputedColorScheme } from '@mantine/core';
-import { IconAlertTriangle, IconPlayerPlay, IconPlayerStop } from '@tabler/icons-react';
+import { IconAlertTriangle, IconHistory, IconPlayerPlay, IconPlayerStop } from '@tabler/icons-react';
 import { ApiError } from '@coditect/contract';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { api } from '../api/api';
@@ -33,6 +33,10 @@ function openFailure(error: unknown): Extract<Phase, { kind: 'error' }> {
           : 'Could not open the workspace';
   return { kind: 'error', title, message: errorMessage(error), ...(code ? { code } : {}) };
 }
+
+/** `restored from 14:03:27` in the viewer's local time. */
+export const restoredLabel = (iso: string): string =>
+  new Date(iso).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false });
 
 /** Message type the workspace origin's refusal page posts to this frame's parent. */
 const REFUSED = 'coditect:workspace-refused';
@@ -72,6 +76,11 @@ export function WorkspaceFrame({ sessionId, visible }: Props) {
   const lastOpenAt = useRef(0);
   const recovering = useRef(false);
   const timings = useRef({ start: 0, openMs: 0, readyMs: 0 });
+  /** Set when an open rebuilt the workspace from its recovery point (its node was lost): the point's time. */
+  const [restoredFrom, setRestoredFrom] = useState<string | null>(null);
+  const noteRestore = useCallback((res: { restoredFrom?: string }) => {
+    if (res.restoredFrom) setRestoredFrom(res.restoredFrom);
+  }, []);
 
   // Open (again on Retry).
   useEffect(() => {
@@ -84,6 +93,7 @@ export function WorkspaceFrame({ sessionId, visible }: Props) {
       (res) => {
         if (controller.signal.aborted) return;
         lastOpenAt.current = Date.now();
+        noteRestore(res);
         timings.current.openMs = Math.round(performance.now() - start);
         setSrc(`${res.url}&theme=${schemeRef.current}`);
         setPhase({ kind: 'loading' });
@@ -93,7 +103,7 @@ export function WorkspaceFrame({ sessionId, visible }: Props) {
       },
     );
     return () => controller.abort();
-  }, [sessionId, attempt]);
+  }, [sessionId, attempt, noteRestore]);
 
   const retry = useCallback(() => {
     recovering.current = false;
@@ -110,6 +120,7 @@ export function WorkspaceFrame({ sessionId, visible }: Props) {
       const before = await api.call('workspaceStatus', { params: { id: sessionId } });
       const res = await api.call('openWorkspace', { params: { id: sessionId } });
       lastOpenAt.current = Date.now();
+      noteRestore(res);
       if (before.status === 'stopped') {
         timings.current = { start: performance.now(), openMs: 0, readyMs: 0 };
         setPhase({ kind: 'loading' });
@@ -121,7 +132,7 @@ export function WorkspaceFrame({ sessionId, visible }: Props) {
     } catch (error) {
       setPhase(openFailure(error));
     }
-  }, [sessionId]);
+  }, [sessionId, noteRestore]);
 
   // Hidden for long → refresh before (well, as) it is shown again; refresh now and then while shown.
   const loaded = phase.kind === 'loading' || phase.kind === 'ready';
@@ -174,6 +185,7 @@ export function WorkspaceFrame({ sessionId, visible }: Props) {
       void api.call('openWorkspace', { params: { id: sessionId } }).then(
         (res) => {
           lastOpenAt.current = Date.now();
+          noteRestore(res);
           timings.current = { start: performance.now(), openMs: 0, readyMs: 0 };
           setSrc(`${res.url}&theme=${schemeRef.current}`);
           setFrameKey((k) => k + 1);
@@ -183,7 +195,7 @@ export function WorkspaceFrame({ sessionId, visible }: Props) {
     };
     window.addEventListener('message', onMessage);
     return () => window.removeEventListener('message', onMessage);
-  }, [sessionId]);
+  }, [sessionId, noteRestore]);
 
   return (
     <div
@@ -207,6 +219,21 @@ export function WorkspaceFrame({ sessionId, visible }: Props) {
         />
       )}
       {(phase.kind === 'opening' || phase.kind === 'loading') && <Starting phase={phase.kind} />}
+      {restoredFrom && phase.kind !== 'error' && (
+        <Alert
+          className={classes.notice}
+          color="yellow"
+          variant="filled"
+          icon={<IconHistory size={18} />}
+          withCloseButton
+          onClose={() => setRestoredFrom(null)}
+          role="status"
+          data-testid="ide-restored"
+          title={`Restored from ${restoredLabel(restoredFrom)}`}
+        >
+          The server this workspace ran on was lost; it came back from its copy of {restoredLabel(restoredFrom)}. Edits made after that time (the last seconds before the loss) may be missing.
+        </Alert>
+      )}
       {phase.kind === 'error' && (
         <div className={classes.overlay}>
           <Alert color="red" variant="light" icon={<IconAlertTriangle size={18} />} title={phase.title} role="alert" maw={520} data-testid="ide-error">
