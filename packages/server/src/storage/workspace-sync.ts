@@ -1,5 +1,6 @@
 import type { Deps } from '../deps.js';
 import { openRoot } from '../files/beneath/resolve.js';
+import { findWorkspaceSession } from '../store/repositories/workspace-sessions.js';
 import { workspaceDir } from '../workspaces/workspace-paths.js';
 import { snapshotWorkspace } from './snapshots.js';
 import { treeFingerprint } from './tree-fingerprint.js';
@@ -68,6 +69,8 @@ export class WorkspaceSync {
     const t = Date.now();
     state.dirtySince ??= t;
     if (!now && !settled && t - state.dirtySince < this.maxDelayMs) return;
+    // A session deleted meanwhile gets no sync point (its folder goes with it).
+    if (!await this.deps.store.tenant(tenantId, (tx) => findWorkspaceSession(tx, tenantId, sessionId))) return;
     const row = await snapshotWorkspace(this.deps, tenantId, sessionId, { reason: 'sync', skipIfUnchanged: true });
     // What was synced is at least what was fingerprinted: a change during the scan shows as a new print next time.
     state.synced = print;
