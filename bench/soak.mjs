@@ -149,6 +149,16 @@ async function streamWorker(acct) {
 }
 
 // ---- sampling ---------------------------------------------------------------------------
+/**
+ * A control: an idle Node process measuring its own event-loop delay the same way. On a
+ * shared, oversubscribed machine the scheduler alone delays event loops; the control
+ * shows how much of the server's delay is that.
+ */
+const control = spawn(process.execPath, ['-e', `
+  const h = require('node:perf_hooks').monitorEventLoopDelay({ resolution: 10 }); h.enable();
+  process.on('message', () => { process.send(h.percentile(99) / 1e6); h.reset(); });
+  setInterval(() => {}, 1000);`], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+const controlP99 = () => new Promise((resolve) => { control.once('message', resolve); control.send('sample'); });
 function procStats(pid) {
   const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
   const rssKb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
@@ -161,6 +171,7 @@ async function scrape() {
     heapMb: value('coditect_nodejs_heap_size_used_bytes') / 2 ** 20, syncs: value('coditect_workspace_syncs_total') };
 }
 
+await controlP99();
 await scrape(); // restarts the server's delay histogram: the first sample covers the first interval only
 const workers = [];
 for (const acct of accounts) {
@@ -173,12 +184,13 @@ const t0 = Date.now();
 for (let i = 1; i <= totalSamples; i++) {
   await sleep(t0 + i * SAMPLE_S * 1000 - Date.now());
   if (server.exitCode !== null) { fail('server', `exited with ${server.exitCode}: ${serverLog}`); break; }
-  const s = { minute: (i * SAMPLE_S) / 60, ...procStats(server.pid), ...(await scrape()), ops: counts.ops, errors: counts.errors };
+  const s = { minute: (i * SAMPLE_S) / 60, ...procStats(server.pid), ...(await scrape()), controlLagP99Ms: await controlP99(), ops: counts.ops, errors: counts.errors };
   samples.push(s);
-  console.error(`[soak] ${s.minute.toFixed(1)} min: rss ${s.rssMb.toFixed(1)} MB, fds ${s.fds}, lag p99 ${s.lagP99Ms.toFixed(1)} ms, heap ${s.heapMb.toFixed(1)} MB, ops ${s.ops}, errors ${s.errors}`);
+  console.error(`[soak] ${s.minute.toFixed(1)} min: rss ${s.rssMb.toFixed(1)} MB, fds ${s.fds}, lag p99 ${s.lagP99Ms.toFixed(1)} ms (idle control ${s.controlLagP99Ms.toFixed(1)}), heap ${s.heapMb.toFixed(1)} MB, ops ${s.ops}, errors ${s.errors}`);
 }
 stopping = true;
 await Promise.all(guarded);
+control.kill();
 server.kill('SIGTERM');
 await new Promise((r) => { if (server.exitCode !== null) r(); else server.once('exit', r); });
 await fake.close();
@@ -208,13 +220,15 @@ if (OUT !== '-') {
     'Load (3 accounts, 9 workers, ~20 ms pause between operations): sessions list/rename/create+delete, profile writes,',
     'token refresh; files API writes of 0.5–8 KB with read-back checks, listings, deletes; SSE chat streams of 200 chunks',
     'from a fake OpenAI upstream on loopback (some persisted). IDE WebSockets are not in the load (bench/ide.mjs covers them).',
-    'Event-loop delay is the server\'s own `monitorEventLoopDelay` (prom-client, 10 ms resolution), p99 per sample interval.',
+    'Event-loop delay is the server\'s own `monitorEventLoopDelay` (prom-client, 10 ms resolution), p99 per sample interval;',
+    '"idle control" is the same measurement in an idle Node process on the same machine (what the CPU scheduler alone costs).',
+    `Machine load average at the end: ${os.loadavg().map((x) => x.toFixed(1)).join(' / ')} (1 / 5 / 15 min) on ${os.cpus().length} cores.`,
     '',
     `Totals: ${counts.ops} requests, ${counts.streams} streams, ${counts.fileWrites} file writes, **${counts.errors} errors**.`,
     '',
-    '| minute | RSS MB | heap MB | open fds | lag p99 ms | lag max ms | requests so far | errors |',
-    '|---:|---:|---:|---:|---:|---:|---:|---:|',
-    ...samples.map((s, i) => `| ${f(s.minute)}${i < WARMUP ? ' (warm-up)' : ''} | ${f(s.rssMb)} | ${f(s.heapMb)} | ${s.fds} | ${f(s.lagP99Ms)} | ${f(s.lagMaxMs)} | ${s.ops} | ${s.errors} |`),
+    '| minute | RSS MB | heap MB | open fds | lag p99 ms | lag max ms | idle control p99 ms | requests so far | errors |',
+    '|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    ...samples.map((s, i) => `| ${f(s.minute)}${i < WARMUP ? ' (warm-up)' : ''} | ${f(s.rssMb)} | ${f(s.heapMb)} | ${s.fds} | ${f(s.lagP99Ms)} | ${f(s.lagMaxMs)} | ${f(s.controlLagP99Ms)} | ${s.ops} | ${s.errors} |`),
     '',
     '## Against the targets (after warm-up)',
     '',
