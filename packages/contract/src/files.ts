@@ -98,7 +98,11 @@ export const StorageUsage = z.object({
 });
 export type StorageUsage = z.infer<typeof StorageUsage>;
 
-export const SnapshotReason = z.enum(['manual', 'auto', 'stop']);
+/**
+ * Why a snapshot was taken. `sync` is the continuous recovery point of a
+ * workspace (only the latest is kept, and it is not listed).
+ */
+export const SnapshotReason = z.enum(['manual', 'auto', 'stop', 'sync']);
 
 /** A point-in-time copy of a workspace, stored as a manifest of content-addressed blobs. */
 export const Snapshot = z.object({

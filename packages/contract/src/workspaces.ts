@@ -8,6 +8,8 @@ export type WorkspaceStatus = z.infer<typeof WorkspaceStatus>;
 export const OpenWorkspaceResponse = z.object({
   url: z.string().describe("The IDE on the workspace's own origin with a single-use ticket, e.g. `https://{id}.ws.example.com/__coditect/ticket?t=…`"),
   status: WorkspaceStatus,
+  restoredFrom: z.string().optional()
+    .describe('Set when this open rebuilt the workspace on this node (its node was lost): the time of the recovery point it came back from'),
 });
 export type OpenWorkspaceResponse = z.infer<typeof OpenWorkspaceResponse>;
 

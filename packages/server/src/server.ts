@@ -15,6 +15,7 @@ import { Store } from './store/database.js';
 import { migrateToLatest } from './store/migrations/index.js';
 import { WorkspaceHost } from './workspaces/workspace-host.js';
 import { SnapshotScheduler } from './storage/snapshot-scheduler.js';
+import { WorkspaceSync } from './storage/workspace-sync.js';
 import { openStorage } from './storage/storage-runtime.js';
 
 /** A started server and the one way to stop it. */
@@ -73,6 +74,7 @@ export async function startServer(config: Config, overrides: Partial<Deps> = {})
   const metricsListener: MetricsListener | undefined = config.metrics.listen
     ? await startMetricsListener(deps.metrics, config.metrics.listen, log) : undefined;
   const snapshots = new SnapshotScheduler(deps, config.storage.snapshotIntervalMs);
+  const sync = new WorkspaceSync(deps, config.storage.syncIntervalMs);
   return {
     url: address,
     app,
@@ -84,6 +86,7 @@ export async function startServer(config: Config, overrides: Partial<Deps> = {})
       await app.close();
       await metricsListener?.close();
       await snapshots.close();
+      await sync.close();
       await deps.storage.close();
       deps.limiter.close();
       deps.health.close();

@@ -55,7 +55,7 @@ export const TICKET_PATH = '/__coditect/ticket';
 export async function openWorkspace(deps: Deps, auth: AuthContext, id: string): Promise<OpenWorkspaceResponse> {
   await assertOwnSession(deps, auth, id);
   // A directory lost with its node comes back from the latest snapshot before the IDE sees it.
-  await ensureWorkspaceDir(deps, auth.tenantId, id);
+  const { restoredFrom } = await ensureWorkspaceDir(deps, auth.tenantId, id);
   // Claimed before starting (a forwarded request skips the route's claim), so other nodes send its traffic here.
   await claimWithinTenantCap(deps, auth.tenantId, id);
   try {
@@ -63,10 +63,13 @@ export async function openWorkspace(deps: Deps, auth: AuthContext, id: string): 
   } catch (err) {
     throw toAppError(err);
   }
+  // The IDE's edits reach the blob store continuously while it runs here.
+  deps.storage.activity.touch(auth.tenantId, id);
   const at = deps.now().toISOString();
   await deps.store.tenant(auth.tenantId, (tx) => updateWorkspaceSession(tx, auth.tenantId, id, { last_opened_at: at }));
   const ticket = await deps.workspaces.tickets.sign({ userId: auth.userId, tenantId: auth.tenantId, sessionId: auth.sessionId, workspaceId: id });
-  return { url: `${deps.workspaces.origins.origin(id)}${TICKET_PATH}?t=${ticket}`, status: 'running' };
+  return { url: `${deps.workspaces.origins.origin(id)}${TICKET_PATH}?t=${ticket}`, status: 'running',
+    ...(restoredFrom ? { restoredFrom: restoredFrom.at } : {}) };
 }
 
 export async function workspaceStatus(deps: Deps, auth: AuthContext, id: string): Promise<WorkspaceStatusResponse> {

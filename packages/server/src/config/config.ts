@@ -226,6 +226,8 @@ const EnvSchema = z.object({
   CODITECT_S3_FORCE_PATH_STYLE: Bool.optional(),
   /** Seconds between automatic snapshots of changed workspaces on this node; 0 turns them off. */
   CODITECT_SNAPSHOT_INTERVAL_SECONDS: z.coerce.number().int().min(0).max(86_400 * 7).default(900),
+  /** Seconds between looks of the continuous sync at workspaces changed on this node (sync points); 0 turns it off. */
+  CODITECT_SYNC_INTERVAL_SECONDS: z.coerce.number().min(0).max(60).default(1),
 });
 
 export type RateLimit = { max: number; windowMs: number };
@@ -305,6 +307,8 @@ export interface StorageConfig {
     | { kind: 's3'; bucket: string; prefix: string; endpoint: string | undefined; region: string;
         credentials: { accessKeyId: string; secretAccessKey: string } | undefined; forcePathStyle: boolean };
   snapshotIntervalMs: number;
+  /** Continuous sync: a look at each changed workspace this often (0: off). */
+  syncIntervalMs: number;
 }
 
 function parseBlobs(e: z.infer<typeof EnvSchema>, dataDir: string): StorageConfig['blobs'] {
@@ -410,6 +414,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       minFreeBytes: e.CODITECT_STORAGE_MIN_FREE,
       blobs: parseBlobs(e, dataDir),
       snapshotIntervalMs: e.CODITECT_SNAPSHOT_INTERVAL_SECONDS * 1000,
+      syncIntervalMs: Math.round(e.CODITECT_SYNC_INTERVAL_SECONDS * 1000),
     },
     workspaces: {
       ideAppDir: e.CODITECT_IDE_APP_DIR ? path.resolve(e.CODITECT_IDE_APP_DIR) : undefined,

@@ -39,6 +39,8 @@ export async function openWorkspace(deps: Deps, auth: AuthContext, sessionId: st
   const row = await deps.store.tenant(auth.tenantId, (tx) => findWorkspaceSession(tx, auth.tenantId, sessionId));
   if (!row) throw notFound('Session');
   const { dir } = await ensureWorkspaceDir(deps, auth.tenantId, sessionId);
+  // Whatever this request changes reaches the blob store within seconds (continuous sync).
+  deps.storage.activity.touch(auth.tenantId, sessionId);
   const tmp = tenantStagingDir(deps.config.dataDir, auth.tenantId, sessionId);
   await fs.mkdir(tmp, { recursive: true });
   return { tenantId: auth.tenantId, sessionId, root: dir, tmp };

@@ -60,6 +60,24 @@ export class Metrics {
     this.httpDuration.observe({ method: m, route: known ? route : 'other', status: status >= 100 && status < 600 ? status : 0 }, seconds);
   }
 
+  readonly workspaceSyncs = new Counter({
+    name: 'coditect_workspace_syncs_total',
+    help: 'Sync points recorded for workspaces changed on this node (continuous sync)',
+    registers: [this.registry],
+  });
+
+  readonly workspaceSyncBytes = new Counter({
+    name: 'coditect_workspace_sync_bytes_total',
+    help: 'Bytes the continuous sync added to the blob store',
+    registers: [this.registry],
+  });
+
+  /** Accounts one sync point and the bytes it stored. */
+  recordWorkspaceSync(newBytes: number): void {
+    this.workspaceSyncs.inc();
+    this.workspaceSyncBytes.inc(newBytes);
+  }
+
   /** Accounts one finished upstream call (the gateway calls this with its usage event). */
   recordLlmUsage(u: UsageEvent): void {
     const model = modelLabel(u);

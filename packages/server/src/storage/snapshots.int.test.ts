@@ -30,7 +30,7 @@ function snapshotSuite(engine: Engine, blobs: 'local' | 's3') {
   let s3: Awaited<ReturnType<typeof startS3Server>> | undefined;
   beforeAll(async () => {
     s3 = blobs === 's3' ? await startS3Server() : undefined;
-    t = await startTestServer(engine, { CODITECT_SNAPSHOT_INTERVAL_SECONDS: '0', ...s3?.env });
+    t = await startTestServer(engine, { CODITECT_SNAPSHOT_INTERVAL_SECONDS: '0', CODITECT_SYNC_INTERVAL_SECONDS: '0', ...s3?.env });
     a = await registerAccount(t.api);
     files = new FilesClient(`${t.origin}/api/v5`, a.accessToken);
   });

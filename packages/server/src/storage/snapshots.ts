@@ -4,7 +4,8 @@ import path from 'node:path';
 import type { Deps } from '../deps.js';
 import { AppError } from '../http/app-error.js';
 import {
-  addUsage, findHeldBlobs, findSnapshot, insertBlobs, insertSnapshot, latestSnapshot, sessionUsage, setSessionUsage,
+  addUsage, findHeldBlobs, findSnapshot, insertBlobs, insertSnapshot, latestRestorePoint, latestSnapshot, pruneSyncPoints,
+  sessionUsage, setSessionUsage,
   type SnapshotRow,
 } from '../store/repositories/workspace-storage.js';
 import { removeTree } from '../files/beneath/remove.js';
@@ -35,7 +36,10 @@ async function previousEntries(deps: Deps, tenantId: string, row: SnapshotRow | 
  * previous manifest without being read; content the tenant already holds is
  * not stored again (the lookup is in the tenant's own `blobs` rows, so it
  * says nothing about other tenants). With `skipIfUnchanged`, a snapshot
- * identical to the latest one is not recorded and `undefined` is returned.
+ * identical to the latest one of its sort (a sync point: any snapshot; a
+ * restore point: the latest listed one) is not recorded and `undefined` is
+ * returned. A new sync point replaces the session's previous one. The row's
+ * time is when the scan began: the content is at least that recent.
  */
 export async function snapshotWorkspace(
   deps: Deps, tenantId: string, sessionId: string,
@@ -46,10 +50,16 @@ export async function snapshotWorkspace(
     const root = await openRoot(dir); // 404 when the workspace has no files on this node
     const staging = stagingFor(deps);
     try {
-      const prev = await deps.store.tenant(tenantId, (tx) => latestSnapshot(tx, tenantId, sessionId));
+      const startedAt = deps.now().toISOString();
+      const [prev, prevPoint] = await deps.store.tenant(tenantId, async (tx) => [
+        await latestSnapshot(tx, tenantId, sessionId),
+        options.reason === 'sync' ? undefined : await latestRestorePoint(tx, tenantId, sessionId),
+      ] as const);
+      // The newest manifest of any kind knows the most files unchanged; sameness is judged within the kind.
       const scan = await scanWorkspace(root, await previousEntries(deps, tenantId, prev), staging);
       const manifest = encodeManifest({ version: 1, entries: scan.entries });
-      if (options.skipIfUnchanged && prev?.manifest_hash === manifest.hash) return undefined;
+      const same = options.reason === 'sync' ? prev : prevPoint;
+      if (options.skipIfUnchanged && same?.manifest_hash === manifest.hash) return undefined;
 
       const candidates = [...scan.staged.keys(), manifest.hash];
       const held = await deps.store.tenant(tenantId, (tx) => findHeldBlobs(tx, tenantId, candidates));
@@ -67,12 +77,13 @@ export async function snapshotWorkspace(
         tenant_id: tenantId, id: randomUUID(), session_id: sessionId, manifest_hash: manifest.hash,
         file_count: scan.entries.filter((e) => e.type === 'file').length, total_bytes: scan.totalBytes,
         new_bytes: added.reduce((s, b) => s + b.size, 0), reason: options.reason, label: options.label ?? null,
-        created_at: at,
+        created_at: startedAt,
       };
       // Blobs are stored before the rows that reference them: a crash leaves unreferenced blobs, never a dangling row.
       await deps.store.tenant(tenantId, async (tx) => {
         await insertBlobs(tx, tenantId, added, at);
         await insertSnapshot(tx, row);
+        if (row.reason === 'sync') await pruneSyncPoints(tx, tenantId, sessionId, row.id);
         // A scan is the moment of truth for quota: files written by the IDE count from here on.
         await setSessionUsage(tx, tenantId, sessionId, scan.totalBytes);
       });

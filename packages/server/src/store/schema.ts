@@ -94,7 +94,7 @@ export interface SnapshotsTable {
   file_count: number;
   total_bytes: number | string;
   new_bytes: number | string;
-  reason: 'manual' | 'auto' | 'stop';
+  reason: 'manual' | 'auto' | 'stop' | 'sync';
   label: string | null;
   created_at: Ts;
 }

@@ -1,6 +1,6 @@
 import { Alert, Button, Group, Loader, Progress, Stack, Text, ThemeIcon } from '@mantine/core';
 import { useComputedColorScheme } from '@mantine/core';
-import { IconAlertTriangle, IconPlayerPlay, IconPlayerStop } from '@tabler/icons-react';
+import { IconAlertTriangle, IconHistory, IconPlayerPlay, IconPlayerStop } from '@tabler/icons-react';
 import { ApiError } from '@coditect/contract';
 import { useQueryClient } from '@tanstack/react-query';
 import { useCallback, useEffect, useRef, useState } from 'react';
@@ -36,6 +36,10 @@ function openFailure(error: unknown): Extract<Phase, { kind: 'error' }> {
           : 'Could not open the workspace';
   return { kind: 'error', title, message: errorMessage(error), ...(code ? { code } : {}) };
 }
+
+/** `restored from 14:03:27` in the viewer's local time. */
+export const restoredLabel = (iso: string): string =>
+  new Date(iso).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false });
 
 /** Message type the workspace origin's refusal page posts to this frame's parent. */
 const REFUSED = 'coditect:workspace-refused';
@@ -78,6 +82,11 @@ export function WorkspaceFrame({ sessionId, visible }: Props) {
   const client = useQueryClient();
   // An open moves "last opened" and starts the IDE: the dashboard's rows must say so.
   const opened = useCallback(() => { void client.invalidateQueries({ queryKey: ['sessions'] }); }, [client]);
+  /** Set when an open rebuilt the workspace from its recovery point (its node was lost): the point's time. */
+  const [restoredFrom, setRestoredFrom] = useState<string | null>(null);
+  const noteRestore = useCallback((res: { restoredFrom?: string }) => {
+    if (res.restoredFrom) setRestoredFrom(res.restoredFrom);
+  }, []);
 
   // Open (again on Retry).
   useEffect(() => {
@@ -91,6 +100,7 @@ export function WorkspaceFrame({ sessionId, visible }: Props) {
         if (controller.signal.aborted) return;
         lastOpenAt.current = Date.now();
         opened();
+        noteRestore(res);
         timings.current.openMs = Math.round(performance.now() - start);
         setSrc(`${res.url}&theme=${schemeRef.current}`);
         setPhase({ kind: 'loading' });
@@ -100,7 +110,7 @@ export function WorkspaceFrame({ sessionId, visible }: Props) {
       },
     );
     return () => controller.abort();
-  }, [sessionId, attempt, opened]);
+  }, [sessionId, attempt, opened, noteRestore]);
 
   const retry = useCallback(() => {
     recovering.current = false;
@@ -118,6 +128,7 @@ export function WorkspaceFrame({ sessionId, visible }: Props) {
       const res = await api.call('openWorkspace', { params: { id: sessionId } });
       lastOpenAt.current = Date.now();
       opened();
+      noteRestore(res);
       if (before.status === 'stopped') {
         timings.current = { start: performance.now(), openMs: 0, readyMs: 0 };
         setPhase({ kind: 'loading' });
@@ -129,7 +140,7 @@ export function WorkspaceFrame({ sessionId, visible }: Props) {
     } catch (error) {
       setPhase(openFailure(error));
     }
-  }, [sessionId, opened]);
+  }, [sessionId, opened, noteRestore]);
 
   // Server or workspace lost: a blocking overlay until it is back (a restart that ended the IDE reopens it).
   const watch = useConnectionWatch(sessionId, visible && phase.kind === 'ready', refresh);
@@ -185,6 +196,7 @@ export function WorkspaceFrame({ sessionId, visible }: Props) {
       void api.call('openWorkspace', { params: { id: sessionId } }).then(
         (res) => {
           lastOpenAt.current = Date.now();
+          noteRestore(res);
           timings.current = { start: performance.now(), openMs: 0, readyMs: 0 };
           setSrc(`${res.url}&theme=${schemeRef.current}`);
           setFrameKey((k) => k + 1);
@@ -194,7 +206,7 @@ export function WorkspaceFrame({ sessionId, visible }: Props) {
     };
     window.addEventListener('message', onMessage);
     return () => window.removeEventListener('message', onMessage);
-  }, [sessionId]);
+  }, [sessionId, noteRestore]);
 
   return (
     <div
@@ -221,6 +233,21 @@ export function WorkspaceFrame({ sessionId, visible }: Props) {
       {phase.kind === 'ready' && watch.connection.kind !== 'ok' && (
         <ReconnectOverlay connection={watch.connection} onRetry={watch.retryNow}
           onRestart={() => void refresh().then(watch.resume)} />
+      )}
+      {restoredFrom && phase.kind !== 'error' && (
+        <Alert
+          className={classes.notice}
+          color="yellow"
+          variant="filled"
+          icon={<IconHistory size={18} />}
+          withCloseButton
+          onClose={() => setRestoredFrom(null)}
+          role="status"
+          data-testid="ide-restored"
+          title={`Restored from ${restoredLabel(restoredFrom)}`}
+        >
+          The server this workspace ran on was lost; it came back from its copy of {restoredLabel(restoredFrom)}. Edits made after that time (the last seconds before the loss) may be missing.
+        </Alert>
       )}
       {phase.kind === 'error' && (
         <div className={classes.overlay}>

@@ -34,13 +34,27 @@ export async function findSnapshot(tx: Tx, tenantId: string, id: string): Promis
   return tx.selectFrom('snapshots').selectAll().where('tenant_id', '=', tenantId).where('id', '=', id).executeTakeFirst();
 }
 
+/** A session's snapshots, newest first; its sync point is not one of them (it is a recovery point, not a restore point). */
 export async function listSnapshots(tx: Tx, tenantId: string, sessionId: string, limit = 200): Promise<SnapshotRow[]> {
   return tx.selectFrom('snapshots').selectAll().where('tenant_id', '=', tenantId).where('session_id', '=', sessionId)
-    .orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit).execute();
+    .where('reason', '!=', 'sync').orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit).execute();
 }
 
+/** The newest snapshot of any kind, sync point included: what a lost workspace comes back from. */
 export async function latestSnapshot(tx: Tx, tenantId: string, sessionId: string): Promise<SnapshotRow | undefined> {
+  return tx.selectFrom('snapshots').selectAll().where('tenant_id', '=', tenantId).where('session_id', '=', sessionId)
+    .orderBy('created_at', 'desc').orderBy('id', 'desc').limit(1).executeTakeFirst();
+}
+
+/** The newest listed snapshot (a restore point: manual, auto or stop). */
+export async function latestRestorePoint(tx: Tx, tenantId: string, sessionId: string): Promise<SnapshotRow | undefined> {
   return (await listSnapshots(tx, tenantId, sessionId, 1))[0];
+}
+
+/** Drops a session's sync points other than `keepId` (only the latest one is worth keeping; its blobs stay). */
+export async function pruneSyncPoints(tx: Tx, tenantId: string, sessionId: string, keepId: string): Promise<void> {
+  await tx.deleteFrom('snapshots').where('tenant_id', '=', tenantId).where('session_id', '=', sessionId)
+    .where('reason', '=', 'sync').where('id', '!=', keepId).execute();
 }
 
 export async function tenantUsage(tx: Tx, tenantId: string): Promise<number> {
