@@ -175,10 +175,12 @@ describe.skipIf(!run)('the IDE in a session tab (Chromium, real sandboxed Theia)
     await page.waitForURL(new RegExp(`/ide/${sessionId}$`));
     expect(await (await ideFrame(page)).evaluate(() => (window as unknown as { __mark?: string }).__mark)).toBe('same page');
 
-    // The workspace cookie is gone (as after a long idle): the frame's next load is refused (401)
-    // and the tab re-opens transparently. (It is a partitioned cookie, which Playwright's filtered
-    // clearCookies does not reach: clear them all; the app keeps its access token in memory.)
-    await context.clearCookies();
+    // The backend went away behind the tab's back (reaped, crashed): the frame's next load is refused
+    // by the workspace origin, whose refusal page tells the app, and the tab re-opens transparently.
+    // (Server-side on purpose: Playwright's clearCookies does not reliably reach the partitioned cookie.)
+    await server.server.deps.workspaces.stop(sessionId);
+    // Theia may ask before it unloads; Playwright would dismiss that and cancel the reload.
+    page.on('dialog', (d) => void d.accept());
     await (await ideFrame(page)).evaluate(() => location.reload());
     await poll(() => page.locator(`#panel-${sessionId} [data-testid="ide-frame"]`).getAttribute('data-state')).not.toBe('ready');
     const recovered = await waitIdeReady(page);

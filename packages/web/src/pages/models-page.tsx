@@ -15,7 +15,7 @@ import { formatDuration } from '../format/units';
 import { timeAgo } from '../sessions/format-time';
 
 type Shown = ProviderStatus['verification'] | 'disabled';
-const STATUS_COLOR: Record<Shown, string> = { verified: 'teal', untested: 'blue', disabled: 'gray', not_configured: 'yellow', failing: 'red' };
+const STATUS_COLOR: Record<Shown, string> = { verified: 'teal', untested: 'blue', disabled: 'gray', not_configured: 'gray', failing: 'red' };
 const STATUS_LABEL: Record<Shown, string> = { verified: 'Verified', untested: 'Untested', disabled: 'Disabled', not_configured: 'Not configured', failing: 'Failing' };
 
 /** The one-line truth under the badge: when it last answered, or when and how it last failed. */
@@ -79,7 +79,7 @@ function ProviderCard({ provider, models }: { provider: ProviderStatus; models: 
         <div>
           <Group gap="xs">
             <Title order={3} fz="md">{provider.label}</Title>
-            <Badge color={STATUS_COLOR[shown]} variant="light" data-testid="provider-status">{STATUS_LABEL[shown]}</Badge>
+            <Badge color={STATUS_COLOR[shown]} c={`${STATUS_COLOR[shown]}.9`} variant="light" data-testid="provider-status">{STATUS_LABEL[shown]}</Badge>
           </Group>
           <Text size="xs" c="dimmed">
             {provider.keyHint ? <>Key ••••{provider.keyHint} ({provider.keySource === 'server' ? 'server default' : 'yours'})</>
