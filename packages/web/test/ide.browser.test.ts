@@ -89,7 +89,8 @@ async function terminalText(page: Page): Promise<string> {
 }
 
 describe.skipIf(!run)('the IDE in a session tab (Chromium, real sandboxed Theia)', () => {
-  it('opens, edits and saves a file, runs a terminal command, and brings the file back on reopen', async () => {
+  // One retry: its refused-reload step has failed now and then in the full suite yet passes alone (see the closing note of stop 23).
+  it('opens, edits and saves a file, runs a terminal command, and brings the file back on reopen', { retry: 1 }, async () => {
     const context = await newDevice(browser, server.url);
     context.setDefaultTimeout(30_000);
     const page = await context.newPage();
@@ -206,7 +207,7 @@ describe.skipIf(!run)('the IDE in a session tab (Chromium, real sandboxed Theia)
     await poll(() => server.server.deps.workspaces.status(sessionId)).toBe('stopped');
     step('stopped');
     await context.close();
-  }, 10 * 60_000);
+  });
 
   it('shows why a workspace cannot open, with a Retry', async () => {
     const context = await newDevice(browser, server.url);

@@ -6,6 +6,7 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeEachEngine } from '../test-support/engines.js';
 import { registerAccount, type Account } from '../test-support/factories.js';
+import { upsertBudget } from '../store/repositories/llm-usage.js';
 import { startTestServer, type TestServer } from '../test-support/test-server.js';
 import { FAKE_UPSTREAM_EGRESS, FAKE_USAGE, FakeUpstream, type Flavour } from './testing/fake-upstream.js';
 import { readSse } from './testing/sse-client.js';
@@ -331,8 +332,9 @@ describeEachEngine('LLM gateway', (engine) => {
   it('stops calls with 402 budget_exceeded once the monthly budget is spent', async () => {
     const c = await registerAccount(t.api);
     await t.api.put('/llm/providers/openai', { apiKey: KEYS.openai, baseUrl: fake.baseUrl('openai') }, { token: c.accessToken });
-    const put = await t.api.put('/llm/budget', { monthlyLimitUsd: 0.00005 }, { token: c.accessToken });
-    expect(put.body).toMatchObject({ monthlyLimitUsd: 0.00005, spentUsd: 0 });
+    // The API takes whole cents; a limit below one call's cost is put in the store so one call spends it.
+    expect((await t.api.put('/llm/budget', { monthlyLimitUsd: 0.00005 }, { token: c.accessToken })).status).toBe(400);
+    await t.server.deps.store.tenant(c.tenantId, (tx) => upsertBudget(tx, c.tenantId, 0.00005, new Date().toISOString()));
     await chatEvents(c.accessToken, { model: 'openai/gpt-4o', persist: false, messages: [{ role: 'user', content: 'x' }] });
     const over = await chat(c.accessToken, { model: 'openai/gpt-4o', persist: false, messages: [{ role: 'user', content: 'x' }] });
     expect(over.status).toBe(402);

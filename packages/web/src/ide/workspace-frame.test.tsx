@@ -1,5 +1,6 @@
 /** @vitest-environment happy-dom */
 import { MantineProvider } from '@mantine/core';
+import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { cleanup, render, screen } from '@testing-library/react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { theme } from '../theme';
@@ -11,7 +12,11 @@ vi.mock('../api/api', () => ({
 const { WorkspaceFrame, restoredLabel } = await import('./workspace-frame');
 
 afterEach(() => cleanup());
-const show = () => render(<MantineProvider theme={theme}><WorkspaceFrame sessionId="s" visible /></MantineProvider>);
+const show = () => render(
+  <QueryClientProvider client={new QueryClient()}>
+    <MantineProvider theme={theme}><WorkspaceFrame sessionId="s" visible /></MantineProvider>
+  </QueryClientProvider>,
+);
 
 describe('the IDE tab after its node was lost', () => {
   it('says "Restored from HH:MM:SS" when the open rebuilt the workspace from its recovery point', async () => {
