@@ -90,7 +90,7 @@ async function terminalText(page: Page): Promise<string> {
 
 describe.skipIf(!run)('the IDE in a session tab (Chromium, real sandboxed Theia)', () => {
   // One retry: its refused-reload step has failed now and then in the full suite yet passes alone (see the closing note of stop 23).
-  it('opens, edits and saves a file, runs a terminal command, and brings the file back on reopen', { retry: 1 }, async () => {
+  it('opens, edits and saves a file, runs a terminal command, and brings the file back on reopen', { retry: 1, timeout: 10 * 60_000 }, async () => {
     const context = await newDevice(browser, server.url);
     context.setDefaultTimeout(30_000);
     const page = await context.newPage();
