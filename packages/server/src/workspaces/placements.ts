@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { Store } from '../store/database.js';
+import type { Store, Tx } from '../store/database.js';
 
 /**
  * Which node runs each session's IDE, recorded in the database so any node
@@ -30,15 +30,7 @@ export class WorkspacePlacements {
    */
   async claim(tenantId: string, sessionId: string): Promise<{ mine: true } | { mine: false; nodeUrl: string }> {
     const now = new Date().toISOString();
-    const won = await this.store.tenant(tenantId, (tx) => tx
-      .insertInto('workspace_placements')
-      .values({ tenant_id: tenantId, session_id: sessionId, node_id: this.nodeId, node_url: this.nodeUrl(), expires_at: this.expiry() })
-      .onConflict((oc) => oc.columns(['tenant_id', 'session_id'])
-        .doUpdateSet({ node_id: this.nodeId, node_url: this.nodeUrl(), expires_at: this.expiry() })
-        .where((eb) => eb.or([
-          eb('workspace_placements.node_id', '=', this.nodeId),
-          eb('workspace_placements.expires_at', '<=', sql<string>`${now}`),
-        ])))
+    const won = await this.store.tenant(tenantId, (tx) => this.placeHere(tx, tenantId, sessionId, now)
       .returning('node_id')
       .executeTakeFirst());
     if (won) return { mine: true };
@@ -67,17 +59,21 @@ export class WorkspacePlacements {
       const others = await tx.selectFrom('workspace_placements').select((eb) => eb.fn.countAll<number>().as('n'))
         .where('tenant_id', '=', tenantId).where('session_id', '!=', sessionId).where('expires_at', '>', now).executeTakeFirst();
       if (Number(others?.n ?? 0) >= max) return false;
-      await tx.insertInto('workspace_placements')
-        .values({ tenant_id: tenantId, session_id: sessionId, node_id: this.nodeId, node_url: this.nodeUrl(), expires_at: this.expiry() })
-        .onConflict((oc) => oc.columns(['tenant_id', 'session_id'])
-          .doUpdateSet({ node_id: this.nodeId, node_url: this.nodeUrl(), expires_at: this.expiry() })
-          .where((eb) => eb.or([
-            eb('workspace_placements.node_id', '=', this.nodeId),
-            eb('workspace_placements.expires_at', '<=', sql<string>`${now}`),
-          ])))
-        .execute();
+      await this.placeHere(tx, tenantId, sessionId, now).execute();
       return true;
     });
+  }
+
+  /** The placement upsert both claims share: this node takes the row when it is free, its own, or expired at `now`. */
+  private placeHere(tx: Tx, tenantId: string, sessionId: string, now: string) {
+    return tx.insertInto('workspace_placements')
+      .values({ tenant_id: tenantId, session_id: sessionId, node_id: this.nodeId, node_url: this.nodeUrl(), expires_at: this.expiry() })
+      .onConflict((oc) => oc.columns(['tenant_id', 'session_id'])
+        .doUpdateSet({ node_id: this.nodeId, node_url: this.nodeUrl(), expires_at: this.expiry() })
+        .where((eb) => eb.or([
+          eb('workspace_placements.node_id', '=', this.nodeId),
+          eb('workspace_placements.expires_at', '<=', sql<string>`${now}`),
+        ])));
   }
 
   /** The tenant's sessions that other live nodes run (one query for a whole session list). */
